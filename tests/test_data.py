@@ -1,0 +1,114 @@
+import logging
+
+import numpy as np
+import pytest
+
+from utk_cnn import data as D
+from conftest import CORRUPT, synthetic_face
+
+
+def test_parse_name_reads_age_gender_race():
+    assert D.parse_name("25_1_3_20170116174525125.jpg.chip.jpg") == (25, 1, 3)
+
+
+def test_parse_name_accepts_plain_jpg_and_folders():
+    assert D.parse_name("UTKFace/7_0_2_20170116174525125.jpg") == (7, 0, 2)
+
+
+@pytest.mark.parametrize("name", [
+    "39_1_20170116174525125.jpg.chip.jpg",      # race missing
+    "55_0_0_20170116232725357jpg.chip.jpg",     # dot missing
+    "24_0_1_20170116220224657 .jpg.chip.jpg",   # stray space
+    "30_2_0_20170116220224657.jpg.chip.jpg",    # gender out of range
+    "30_0_5_20170116220224657.jpg.chip.jpg",    # race out of range
+])
+def test_parse_name_rejects_malformed_names(name):
+    with pytest.raises(ValueError, match="malformed"):
+        D.parse_name(name)
+
+
+def test_folder_skips_malformed_names_with_one_summary_line(utk_folder, caplog):
+    with caplog.at_level(logging.WARNING, logger="utk_cnn"):
+        records = D.read_records(utk_folder)
+    assert len(records) == 41  # 40 good + the corrupt one, which only decoding catches
+    summary = [r.message for r in caplog.records if "malformed" in r.message]
+    assert len(summary) == 1 and "2 file(s)" in summary[0]
+
+
+def test_archives_read_the_same_records_as_the_folder(utk_folder, utk_tarball, utk_zip):
+    def key(records):
+        return [(r.name.rsplit("/", 1)[-1], r.age, r.gender, r.race, r.data) for r in records]
+    folder = key(D.read_records(utk_folder))
+    assert key(D.read_records(utk_tarball)) == folder
+    assert key(D.read_records(utk_zip)) == folder
+
+
+def test_empty_folder_is_a_clear_error(empty_folder):
+    with pytest.raises(D.DataError, match="no UTKFace images"):
+        D.read_records(empty_folder)
+
+
+def test_missing_source_is_a_clear_error(tmp_path):
+    with pytest.raises(D.DataError, match="no such file"):
+        D.read_records(tmp_path / "nope.tar.gz")
+
+
+def test_corrupt_archive_is_a_clear_error(tmp_path):
+    bad = tmp_path / "UTKFace.tar.gz"
+    bad.write_bytes(b"not gzip at all")
+    with pytest.raises(D.DataError, match="cannot read archive"):
+        D.read_records(bad)
+
+
+def test_decoding_skips_files_that_are_not_images(utk_folder, caplog):
+    records = D.read_records(utk_folder)
+    with caplog.at_level(logging.WARNING, logger="utk_cnn"):
+        images, kept = D.decode_records(records, 32)
+    assert len(kept) == 40 and CORRUPT not in [r.name for r in kept]
+    assert images.shape == (40, 32, 32, 3) and images.dtype == np.uint8
+    assert any("do not decode" in r.message for r in caplog.records)
+
+
+def test_split_is_deterministic_and_seeded(utk_folder):
+    records = D.read_records(utk_folder)
+    first = {k: [r.name for r in v] for k, v in D.split_records(records, seed=0).items()}
+    again = {k: [r.name for r in v] for k, v in D.split_records(list(reversed(records)), seed=0).items()}
+    other = {k: [r.name for r in v] for k, v in D.split_records(records, seed=1).items()}
+    assert {k: sorted(v) for k, v in first.items()} == {k: sorted(v) for k, v in again.items()}
+    assert first != other
+    assert sum(len(v) for v in first.values()) == len(records)
+
+
+def test_split_keeps_byte_identical_images_together():
+    blob = synthetic_face(3)
+    twins = [D.Record(f"{age}_0_0_2017011700000000{age}.jpg", age, 0, 0, blob) for age in (20, 30, 40)]
+    others = [D.Record(f"{i}_0_0_20170118{i:08d}.jpg", i, 0, 0, synthetic_face(100 + i)) for i in range(50)]
+    for seed in range(5):
+        parts = D.split_records(twins + others, seed=seed, val_fraction=0.3, test_fraction=0.3)
+        assert [sum(t in recs for t in twins) for recs in parts.values()].count(3) == 1
+
+
+def test_dedupe_keeps_median_age_and_drops_gender_conflicts():
+    same, conflict = synthetic_face(1), synthetic_face(2)
+    records = [D.Record("a", 20, 0, 0, same), D.Record("b", 30, 0, 0, same), D.Record("c", 40, 0, 0, same),
+               D.Record("d", 20, 0, 0, conflict), D.Record("e", 20, 1, 0, conflict)]
+    kept = D.dedupe(records)
+    assert [(r.name, r.age) for r in kept] == [("a", 30)]
+
+
+def test_pipeline_batches_uint8_images_and_named_targets():
+    images = np.zeros((10, 32, 32, 3), np.uint8)
+    lab = {"age": np.arange(10, dtype="float32"), "gender": np.ones(10, "float32"), "race": np.zeros(10, "int32")}
+    ds = D.make_dataset(images, lab, ["gender_out", "age_out", "age_dist"], batch_size=4, training=True, augment="full")
+    x, y = next(iter(ds))
+    assert x.shape == (4, 32, 32, 3) and x.dtype.name == "uint8"
+    assert set(y) == {"gender_out", "age_out", "age_dist"} and y["age_out"].shape == (4, 1)
+
+
+def test_validation_pipeline_is_neither_shuffled_nor_augmented():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (6, 16, 16, 3), dtype=np.uint8)
+    lab = {"age": np.arange(6, dtype="float32"), "gender": np.zeros(6, "float32"), "race": np.zeros(6, "int32")}
+    x, y = next(iter(D.make_dataset(images, lab, ["gender_out", "age_out"], batch_size=6)))
+    np.testing.assert_array_equal(x.numpy(), images)
+    np.testing.assert_array_equal(y["age_out"].numpy().ravel(), np.arange(6))

@@ -1,0 +1,54 @@
+import keras
+import numpy as np
+import pytest
+
+from utk_cnn.model import ARCHITECTURES, MAX_AGE, build_model
+
+
+def _layers_of(model, kind):
+    return [layer for layer in model.layers if isinstance(layer, kind)]
+
+
+def test_seed_matches_the_write_up_structure():
+    model = build_model("seed", 128)
+    assert model.inputs[0].shape[1:] == (128, 128, 3)
+    convs = _layers_of(model, keras.layers.Conv2D)
+    age_branch = [c.filters for c in convs if c.kernel_regularizer is None]
+    gender_branch = [c for c in convs if c.kernel_regularizer is not None]
+    assert age_branch == [32, 64, 64, 64, 128, 256, 512]  # shared block, then the five age blocks
+    assert [c.filters for c in gender_branch] == [64, 128, 256]
+    assert all(float(c.kernel_regularizer.l2) == pytest.approx(0.001) for c in gender_branch)
+    assert len(_layers_of(model, keras.layers.BatchNormalization)) == 10
+    assert len(_layers_of(model, keras.layers.MaxPooling2D)) == 9
+    assert [d.rate for d in _layers_of(model, keras.layers.Dropout)] == [0.3, 0.3]
+    assert model.get_layer("gender_out").activation.__name__ == "sigmoid"
+    assert model.get_layer("age_out").activation.__name__ == "relu"
+
+
+def test_seed_parameter_count():
+    assert build_model("seed", 128).count_params() == 4_414_466
+
+
+def test_models_take_raw_uint8_and_name_their_outputs():
+    for arch, size in (("seed", 64), ("utknet", 32)):
+        model = build_model(arch, size)
+        assert model.inputs[0].dtype == "uint8"
+        out = model(np.full((2, size, size, 3), 255, np.uint8))
+        assert {"gender_out", "age_out"} <= set(out)
+        p = np.asarray(out["gender_out"])
+        assert p.shape == (2, 1) and ((p >= 0) & (p <= 1)).all()
+
+
+def test_utknet_age_is_the_expectation_of_its_age_bins():
+    model = build_model("utknet", 32)
+    out = model(np.random.default_rng(0).integers(0, 255, (3, 32, 32, 3), dtype=np.uint8))
+    dist = np.asarray(out["age_dist"])
+    assert dist.shape == (3, MAX_AGE + 1)
+    np.testing.assert_allclose(dist.sum(1), 1, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(out["age_out"]).ravel(), dist @ np.arange(MAX_AGE + 1), rtol=1e-4)
+
+
+def test_architectures_are_registered_by_name():
+    assert {"seed", "utknet"} <= set(ARCHITECTURES)
+    with pytest.raises(ValueError, match="unknown architecture"):
+        build_model("nope", 64)

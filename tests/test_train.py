@@ -1,0 +1,66 @@
+import json
+
+import pytest
+
+from utk_cnn.config import TrainConfig
+from utk_cnn.train import RunKeeper, train
+
+RUN_FILES = {"model.keras", "history.json", "config.json", "metrics.json", "curves.png", "checkpoint.keras"}
+
+
+def _small_config(data, out, epochs=1):
+    return TrainConfig(data=str(data), out=str(out), arch="utknet", image_size=32, epochs=epochs, batch_size=16,
+                       val_fraction=0.2, test_fraction=0.2, precision="float32")
+
+
+def test_one_epoch_run_writes_every_artefact(trained_run):
+    assert RUN_FILES <= {p.name for p in trained_run.iterdir()}
+    assert not [p for p in trained_run.iterdir() if p.name.startswith(".")]  # no temporary leftovers
+
+
+def test_history_has_training_and_validation_curves(trained_run):
+    history = json.loads((trained_run / "history.json").read_text())
+    for key in ("gender_out_loss", "gender_out_accuracy", "age_out_loss", "age_out_mae"):
+        assert len(history[key]) == 1 and len(history["val_" + key]) == 1
+
+
+def test_config_records_the_split_and_resolved_defaults(trained_run):
+    config = json.loads((trained_run / "config.json").read_text())
+    assert config["arch"] == "utknet" and config["image_size"] == 32 and config["optimizer"] == "adamw"
+    assert config["split"]["test"] and config["split"]["val"]
+    assert not set(config["split"]["test"]) & set(config["split"]["val"])
+
+
+def test_curves_file_is_a_png(trained_run):
+    assert (trained_run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_refuses_to_overwrite_an_existing_run(trained_run):
+    cfg = TrainConfig.load(trained_run / "config.json")
+    with pytest.raises(FileExistsError, match="--resume"):
+        train(cfg, verbose=0)
+
+
+def test_resume_continues_an_interrupted_run(utk_folder, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    original = RunKeeper.on_epoch_end
+
+    def crash_after_first_epoch(self, epoch, logs=None):
+        original(self, epoch, logs)
+        raise KeyboardInterrupt  # as if the machine stopped once epoch 1 was saved
+
+    monkeypatch.setattr(RunKeeper, "on_epoch_end", crash_after_first_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        train(_small_config(utk_folder, out, epochs=2), verbose=0)
+    assert (out / "checkpoint.keras").exists() and not (out / "model.keras").exists()
+
+    monkeypatch.setattr(RunKeeper, "on_epoch_end", original)
+    train(TrainConfig(data="", out=str(out)), resume=True, verbose=0)
+    history = json.loads((out / "history.json").read_text())
+    assert len(history["loss"]) == 2
+    assert json.loads((out / "metrics.json").read_text())["epochs_run"] == 2
+
+
+def test_resume_without_a_run_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        train(TrainConfig(data="", out=str(tmp_path / "none")), resume=True)

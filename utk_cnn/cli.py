@@ -1,0 +1,109 @@
+"""`utk-cnn` command line: train, evaluate, predict, export. Errors are one line on stderr."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+log = logging.getLogger("utk_cnn")
+
+
+def _add_train(sub):
+    p = sub.add_parser("train", help="train a model into a run folder")
+    p.add_argument("--data", required=True, help="UTKFace folder or .tar.gz/.zip archive")
+    p.add_argument("--out", required=True, help="run folder, e.g. runs/NAME")
+    p.add_argument("--arch", default=None, help="architecture (seed, utknet); default utknet")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--image-size", type=int)
+    p.add_argument("--learning-rate", "--lr", type=float)
+    p.add_argument("--optimizer", choices=["adam", "adamw"])
+    p.add_argument("--patience", type=int)
+    p.add_argument("--augment", choices=["none", "flip", "full"])
+    p.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, help="use only N images, for quick runs")
+    p.add_argument("--time-limit", type=float, dest="time_limit_min", help="stop after this many minutes")
+    p.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"])
+    p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
+
+
+def _add_evaluate(sub):
+    p = sub.add_parser("evaluate", help="metrics of a model on a dataset")
+    p.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
+    p.add_argument("--data", required=True, help="UTKFace folder or archive")
+    p.add_argument("--split", choices=["test", "all"], default="test",
+                   help="test: the run's saved test split; all: every valid image")
+    p.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def _add_predict(sub):
+    p = sub.add_parser("predict", help="age and gender of every face in images or folders of images")
+    p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_FOLDER")
+    p.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
+    p.add_argument("--detector", default="mtcnn", choices=["mtcnn", "haar"])
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per file")
+    p.add_argument("--out", help="folder for annotated copies of the images")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="utk-cnn", description="Age and gender estimation trained on UTKFace.")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_train(sub)
+    _add_evaluate(sub)
+    _add_predict(sub)
+    return parser
+
+
+def cmd_train(args) -> int:
+    from .config import DEFAULT_ARCH, TrainConfig
+    from .train import train
+    fields = {k: v for k, v in vars(args).items() if k not in ("command", "resume", "verbose")}
+    fields["arch"] = fields["arch"] or DEFAULT_ARCH
+    train(TrainConfig(**fields), resume=args.resume)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluate import evaluate_model, format_report
+    metrics = evaluate_model(args.model, args.data, split=args.split, flip=not args.no_flip)
+    print(json.dumps(metrics) if args.json else format_report(metrics))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from .predict_files import predict_files
+    results = predict_files(args.inputs, model=args.model, detector=args.detector, out=args.out)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for item in results:
+            if "error" in item:
+                print(f"{item['path']}: error: {item['error']}")
+                continue
+            faces = ", ".join(f"{f['age']:.0f} {f['gender']}" for f in item["faces"]) or "no face"
+            print(f"{item['path']}: {faces}")
+    return 1 if any("error" in item for item in results) else 0
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format="%(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("utk-cnn: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, FileExistsError, OSError) as err:
+        print(f"utk-cnn {args.command}: error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,65 @@
+"""All knobs in one place: a training run is fully described by a `TrainConfig`."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GENDERS = ("male", "female")  # label 0, 1
+RACES = ("White", "Black", "Asian", "Indian", "Others")  # label 0..4
+AGE_BANDS = ((0, 2), (3, 12), (13, 19), (20, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 200))
+DEFAULT_ARCH = "utknet"
+
+# Per-architecture defaults: `seed` reproduces the write-up, `utknet` is our faster default.
+ARCH_DEFAULTS = {
+    "seed": dict(image_size=128, epochs=50, batch_size=32, learning_rate=1e-3, optimizer="adam",
+                 patience=20, augment="flip", precision="float32", weight_decay=0.0),
+    "utknet": dict(image_size=64, epochs=45, batch_size=64, learning_rate=2e-3, optimizer="adamw",
+                   patience=45, augment="full", precision="auto", weight_decay=5e-4),
+}
+
+
+@dataclass
+class TrainConfig:
+    data: str
+    out: str
+    arch: str = DEFAULT_ARCH
+    image_size: int | None = None
+    epochs: int | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
+    optimizer: str | None = None          # "adam" (write-up) or "adamw" (warm-up + cosine decay)
+    weight_decay: float | None = None
+    patience: int | None = None           # EarlyStopping on val_loss, best weights restored
+    augment: str | None = None            # "flip" (write-up) or "full" (flip, shift, zoom, rotate, colour)
+    precision: str | None = None          # "float32", "mixed_bfloat16", "mixed_float16" or "auto"
+    seed: int = 0
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    limit: int | None = None              # use only N images (quick runs)
+    time_limit_min: float | None = None   # stop after the epoch that crosses this wall-clock budget
+    dedupe_train: bool = True             # byte-identical training images: keep one, drop conflicting genders
+    strategy: str = "default"             # tf.distribute: "default", "mirrored" or "multiworker"
+    split: dict = field(default_factory=dict)  # filled in by training: the file names of val and test
+
+    def resolved(self) -> "TrainConfig":
+        """Fill every option left as None from the architecture's defaults."""
+        if self.arch not in ARCH_DEFAULTS:
+            raise ValueError(f"unknown architecture {self.arch!r}; choose one of {sorted(ARCH_DEFAULTS)}")
+        defaults = ARCH_DEFAULTS[self.arch]
+        filled = {k: (defaults[k] if getattr(self, k) is None and k in defaults else getattr(self, k))
+                  for k in (f.name for f in dataclasses.fields(self))}
+        return TrainConfig(**filled)
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TrainConfig":
+        return cls.from_json(json.loads(Path(path).read_text()))

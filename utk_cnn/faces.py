@@ -1,0 +1,199 @@
+"""Finding faces in ordinary photos and aligning them to the UTKFace chip geometry.
+
+The model learned from UTKFace "aligned & cropped" chips, so a face from a selfie or a group
+photo is warped to look like one: a similarity transform maps its five MTCNN landmarks onto
+the mean landmark positions measured on real chips (bench/measure_chip_geometry.py). Where a
+detector gives only a box (Haar), the box is mapped onto the mean box that detector finds on
+chips. Images are read with EXIF orientation honoured, in any of grayscale, RGBA or 16 bits.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+CHIP_SIZE = 200  # UTKFace aligned & cropped images are 200x200
+# Mean positions on 400 UTKFace chips, as fractions of the chip side
+# (python bench/measure_chip_geometry.py ../shared/data/UTKFace.tar.gz --n 400).
+CHIP_LANDMARKS = np.array([[0.2993, 0.2891], [0.6848, 0.2902], [0.4891, 0.5164], [0.3167, 0.6849], [0.6657, 0.6853]])
+CHIP_MTCNN_BOX = (0.0788, 0.0006, 0.8187, 0.9589)
+CHIP_HAAR_BOX = (0.0939, 0.0394, 0.7937, 0.7937)
+MAX_PIXELS = 120_000_000  # refuse anything larger than a 12000x10000 photo
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+class ImageError(ValueError):
+    """A file or array that cannot be used as an image."""
+
+
+@dataclass
+class Face:
+    box: tuple[int, int, int, int]        # x, y, w, h in the input image's pixels
+    confidence: float
+    landmarks: np.ndarray | None = None   # (5, 2): left eye, right eye, nose, mouth left, mouth right
+
+
+def to_rgb_uint8(image) -> np.ndarray:
+    """Any grayscale, RGB or RGBA array, 8 or 16 bits or float, as uint8 RGB."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)) or min(image.shape[:2]) < 1:
+        raise ImageError(f"expected an image array (H, W), (H, W, 3) or (H, W, 4), got shape {image.shape}")
+    if image.dtype == np.uint16:
+        image = (image / 257.0).round().astype(np.uint8)
+    elif image.dtype.kind == "f":
+        scale = 255.0 if image.max(initial=0) <= 1.0 else 1.0
+        image = np.clip(image * scale, 0, 255).round().astype(np.uint8)
+    elif image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    if image.ndim == 2:
+        return np.stack([image] * 3, axis=-1)
+    return np.ascontiguousarray(image[:, :, :3])
+
+
+def decode_image_bytes(data: bytes, name: str = "image") -> np.ndarray:
+    """uint8 RGB from encoded bytes, EXIF orientation applied; ImageError says what is wrong."""
+    if not data:
+        raise ImageError(f"{name}: empty file")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img = ImageOps.exif_transpose(img)
+            img.load()
+            if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+                array = np.asarray(img).astype(np.uint16 if img.mode != "I" else np.int64)
+                if array.dtype != np.uint16:
+                    array = np.clip(array, 0, 65535).astype(np.uint16)
+                return to_rgb_uint8(array)
+            return to_rgb_uint8(np.asarray(img.convert("RGBA" if "A" in img.mode else "RGB")))
+    except Image.DecompressionBombError as err:
+        raise ImageError(f"{name}: image too large (over {MAX_PIXELS:,} pixels)") from err
+    except UnidentifiedImageError as err:
+        raise ImageError(f"{name}: not an image file") from err
+    except (OSError, SyntaxError, ValueError) as err:
+        raise ImageError(f"{name}: cannot decode image ({err})") from err
+
+
+def read_image(path) -> np.ndarray:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except IsADirectoryError as err:
+        raise ImageError(f"{path}: is a folder, not an image") from err
+    except OSError as err:
+        raise ImageError(f"{path}: cannot read ({err.strerror})") from err
+    return decode_image_bytes(data, str(path))
+
+
+def _downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    scale = min(1.0, max_side / max(image.shape[:2]))
+    if scale < 1.0:
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return image, scale
+
+
+class MtcnnDetector:
+    """MTCNN (PyPI `mtcnn`, weights inside the package): boxes and five landmarks."""
+
+    def __init__(self, min_face_size: int = 24, max_side: int = 640, min_confidence: float = 0.9):
+        from mtcnn import MTCNN
+        self.min_face_size, self.max_side, self.min_confidence = min_face_size, max_side, min_confidence
+        self._mtcnn = MTCNN()
+
+    def detect(self, image: np.ndarray) -> list[Face]:
+        small, scale = _downscale(image, self.max_side)
+        found = self._mtcnn.detect_faces(small, min_face_size=self.min_face_size)
+        faces = []
+        for f in found:
+            if f["confidence"] < self.min_confidence:
+                continue
+            k = f["keypoints"]
+            marks = np.array([k["left_eye"], k["right_eye"], k["nose"], k["mouth_left"], k["mouth_right"]], float)
+            box = tuple(int(round(v / scale)) for v in f["box"])
+            faces.append(Face(box, float(f["confidence"]), marks / scale))
+        return faces
+
+
+class HaarDetector:
+    """OpenCV's frontal-face Haar cascade (ships with opencv-python < 5): fast, boxes only."""
+
+    def __init__(self, max_side: int = 640, min_neighbors: int = 5):
+        self.max_side, self.min_neighbors = max_side, min_neighbors
+        self._cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+
+    def detect(self, image: np.ndarray) -> list[Face]:
+        small, scale = _downscale(image, self.max_side)
+        gray = cv2.equalizeHist(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
+        boxes, _, weights = self._cascade.detectMultiScale3(
+            gray, scaleFactor=1.1, minNeighbors=self.min_neighbors, minSize=(24, 24), outputRejectLevels=True)
+        return [Face(tuple(int(round(v / scale)) for v in box), float(1 / (1 + np.exp(-w))))
+                for box, w in zip(boxes, np.ravel(weights))]
+
+
+DETECTORS = {"mtcnn": MtcnnDetector, "haar": HaarDetector}
+
+
+def make_detector(name: str = "mtcnn"):
+    if name not in DETECTORS:
+        raise ValueError(f"unknown detector {name!r}: use one of {sorted(DETECTORS)}")
+    return DETECTORS[name]()
+
+
+def chip_transform(face: Face, chip_box=CHIP_HAAR_BOX) -> np.ndarray:
+    """2x3 similarity matrix taking image pixels to a CHIP_SIZE chip."""
+    if face.landmarks is not None:
+        target = CHIP_LANDMARKS * CHIP_SIZE
+        matrix, _ = cv2.estimateAffinePartial2D(face.landmarks.astype(np.float32), target.astype(np.float32),
+                                                method=cv2.LMEDS)
+        if matrix is not None:
+            return matrix
+        chip_box = CHIP_MTCNN_BOX
+    x, y, w, h = face.box
+    bx, by, bw, bh = (v * CHIP_SIZE for v in chip_box)
+    scale = (bw / max(w, 1) + bh / max(h, 1)) / 2
+    cx, cy = x + w / 2, y + h / 2
+    return np.array([[scale, 0, bx + bw / 2 - scale * cx], [0, scale, by + bh / 2 - scale * cy]])
+
+
+def align_face(image: np.ndarray, face: Face, chip_box=CHIP_HAAR_BOX) -> np.ndarray:
+    """A CHIP_SIZE x CHIP_SIZE uint8 crop of `face` in UTKFace geometry."""
+    matrix = chip_transform(face, chip_box)
+    scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+    if scale < 0.5:  # shrink the face's region first (area filter) so the warp does not alias
+        inverse = cv2.invertAffineTransform(matrix)
+        corners = np.array([[0, 0, 1], [CHIP_SIZE, 0, 1], [0, CHIP_SIZE, 1], [CHIP_SIZE, CHIP_SIZE, 1]]) @ inverse.T
+        x0, y0 = np.maximum(np.floor(corners.min(0)).astype(int) - 2, 0)
+        x1, y1 = np.minimum(np.ceil(corners.max(0)).astype(int) + 2, [image.shape[1], image.shape[0]])
+        if x1 > x0 and y1 > y0:
+            region = image[y0:y1, x0:x1]
+            factor = min(1.0, 2 * scale)
+            small = cv2.resize(region, (max(1, round(region.shape[1] * factor)), max(1, round(region.shape[0] * factor))),
+                               interpolation=cv2.INTER_AREA)
+            shift = np.array([[1 / factor, 0, x0], [0, 1 / factor, y0], [0, 0, 1]])
+            matrix = np.vstack([matrix, [0, 0, 1]]) @ shift
+            matrix, image = matrix[:2], small
+    return cv2.warpAffine(image, matrix, (CHIP_SIZE, CHIP_SIZE), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def draw_faces(image: np.ndarray, results: list[dict]) -> np.ndarray:
+    """A copy of `image` with a box and an 'age, gender' label per face, sized to the image."""
+    canvas = to_rgb_uint8(image).copy()
+    unit = max(canvas.shape[:2]) / 640
+    thickness = max(1, round(2 * unit))
+    font_scale = max(0.4, 0.6 * unit)
+    for r in results:
+        x, y, w, h = r["box"]
+        color = (255, 105, 180) if r["gender"] == "female" else (30, 144, 255)
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), color, thickness)
+        label = f"{r['age']:.0f}, {r['gender']}"
+        (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
+        ty = y - base - 2 if y - th - base - 4 >= 0 else y + h + th + 2
+        cv2.rectangle(canvas, (x, ty - th - 2), (x + tw + 4, ty + base), color, -1)
+        cv2.putText(canvas, label, (x + 2, ty), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thickness,
+                    cv2.LINE_AA)
+    return canvas

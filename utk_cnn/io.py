@@ -1,0 +1,33 @@
+"""Atomic writes: a crash mid-save never leaves a half-written file in place of a good one."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path beside `path`; it replaces `path` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stem, _, suffix = path.name.partition(".")  # keep compound suffixes such as .weights.h5
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{stem}-", suffix=f".{suffix}" if suffix else "")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_json(path: str | Path, data) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def read_json(path: str | Path):
+    return json.loads(Path(path).read_text())

@@ -1,0 +1,117 @@
+"""Network architectures, registered by name so `--arch NAME` can pick any of them.
+
+Every model takes raw uint8 RGB images of shape (size, size, 3): scaling happens
+inside the network, so a saved `.keras` file needs no preprocessing code. Every
+model returns a dict with at least `gender_out` (probability of "female") and
+`age_out` (years).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import keras
+import numpy as np
+from keras import layers
+from keras.regularizers import l2
+
+ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {}
+MAX_AGE = 116  # oldest age in UTKFace: the age-bin head covers 0..MAX_AGE
+
+
+def register(name: str):
+    """Make `build_fn` available to `--arch name`."""
+    def wrap(build_fn):
+        ARCHITECTURES[name] = build_fn
+        return build_fn
+    return wrap
+
+
+def build_model(arch: str, image_size: int) -> keras.Model:
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {arch!r}; choose one of {sorted(ARCHITECTURES)}")
+    return ARCHITECTURES[arch](image_size)
+
+
+def _scaled_input(image_size: int):
+    inputs = keras.Input(shape=(image_size, image_size, 3), dtype="uint8", name="image")
+    return inputs, layers.Rescaling(1.0 / 255, name="scale")(inputs)
+
+
+def _conv_bn_pool(x, filters, regularizer=None):
+    x = layers.Conv2D(filters, 3, padding="same", activation="relu", kernel_regularizer=regularizer)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.MaxPooling2D(2)(x)
+
+
+@register("seed")
+def build_seed(image_size: int = 128) -> keras.Model:
+    """The write-up's two-branch CNN, layer for layer (augmentation lives in the input pipeline)."""
+    inputs, x = _scaled_input(image_size)
+    # Shared block: two convolutions, one pooling.
+    x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Conv2D(64, 3, padding="same", activation="relu")(x)
+    x = layers.BatchNormalization()(x)
+    shared = layers.MaxPooling2D(2)(x)
+
+    age = shared
+    for filters in (64, 64, 128, 256, 512):
+        age = _conv_bn_pool(age, filters)
+    age = layers.Dense(128, activation="relu")(layers.Flatten()(age))
+    age = layers.Dropout(0.3)(age)
+    age_out = layers.Dense(1, activation="relu", name="age_out")(age)
+
+    gender = shared
+    for filters in (64, 128, 256):
+        gender = _conv_bn_pool(gender, filters, regularizer=l2(0.001))
+    gender = layers.Dense(128, activation="relu")(layers.Flatten()(gender))
+    gender = layers.Dropout(0.3)(gender)
+    gender_out = layers.Dense(1, activation="sigmoid", name="gender_out")(gender)
+    return keras.Model(inputs, {"gender_out": gender_out, "age_out": age_out}, name="seed")
+
+
+def _residual_block(x, filters, stride):
+    """A ResNet basic block without batch normalisation.
+
+    Batch norm costs more than the convolutions on a CPU in bfloat16 (about 3x here), so
+    the block follows Fixup instead: its last convolution starts at zero, making every
+    block the identity at initialisation, which keeps a norm-free network trainable.
+    """
+    y = layers.Conv2D(filters, 3, strides=stride, padding="same", activation="relu")(x)
+    y = layers.Conv2D(filters, 3, padding="same", kernel_initializer="zeros")(y)
+    shortcut = x
+    if stride != 1 or x.shape[-1] != filters:
+        shortcut = layers.Conv2D(filters, 1, strides=stride)(x)
+    return layers.ReLU()(layers.Add()([y, shortcut]))
+
+
+def age_expectation_layer(name: str = "age_out") -> layers.Dense:
+    """A frozen Dense whose weights are 0..MAX_AGE: it turns bin probabilities into expected years."""
+    return layers.Dense(
+        1, use_bias=False, trainable=False, name=name, dtype="float32",
+        kernel_initializer=keras.initializers.Constant(np.arange(MAX_AGE + 1, dtype="float32").reshape(-1, 1)),
+    )
+
+
+@register("utknet")
+def build_utknet(image_size: int = 64, widths=(32, 64, 128, 256)) -> keras.Model:
+    """Our default: a small residual trunk shared by both heads, age as a softmax over 0..116 years.
+
+    The age head predicts a distribution over ages (DEX); its expectation is `age_out`,
+    and `age_dist` lets training add a label-distribution loss.
+    """
+    inputs, x = _scaled_input(image_size)
+    x = layers.Conv2D(widths[0], 3, strides=2, padding="same", activation="relu")(x)
+    for stage, filters in enumerate(widths):
+        x = _residual_block(x, filters, stride=1 if stage == 0 else 2)
+        x = _residual_block(x, filters, stride=1)
+    features = layers.GlobalAveragePooling2D()(x)
+    features = layers.Dropout(0.2)(features)
+
+    gender = layers.Dense(128, activation="relu")(features)
+    gender_out = layers.Dense(1, activation="sigmoid", name="gender_out", dtype="float32")(gender)
+
+    age = layers.Dense(256, activation="relu")(features)
+    age_dist = layers.Dense(MAX_AGE + 1, activation="softmax", name="age_dist", dtype="float32")(age)
+    age_out = age_expectation_layer()(age_dist)
+    return keras.Model(inputs, {"gender_out": gender_out, "age_out": age_out, "age_dist": age_dist}, name="utknet")

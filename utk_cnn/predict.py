@@ -1,0 +1,107 @@
+"""Age and gender for face crops, through one compiled call of a saved model."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+from .faces import align_face, make_detector, to_rgb_uint8
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+SHIPPED_MODEL = ASSETS / "model.keras"
+
+
+class AgeGender(NamedTuple):
+    age: float       # years
+    p_female: float  # probability of "female", 0..1
+
+
+def resolve_model_path(path: str | Path | None = None) -> Path:
+    """A .keras file, a run folder holding model.keras, or the shipped model when None."""
+    path = Path(path) if path else SHIPPED_MODEL
+    if path.is_dir():
+        path = path / "model.keras"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no model there (give a .keras file or a run folder)")
+    return path
+
+
+class Predictor:
+    """Loads a model once and predicts age and gender for batches of face crops of any size."""
+
+    def __init__(self, model: keras.Model, path: Path | None = None, flip: bool = True, detector: str = "mtcnn"):
+        self.model, self.path, self.flip = model, path, flip
+        self.detector_name, self._detector = detector, None
+        self.image_size = int(model.inputs[0].shape[1])
+        size = self.image_size
+
+        @tf.function(input_signature=[tf.TensorSpec((None, size, size, 3), tf.uint8)], reduce_retracing=True)
+        def _call(images):
+            outputs = model(images, training=False)
+            age, p = tf.reshape(outputs["age_out"], [-1]), tf.reshape(outputs["gender_out"], [-1])
+            if self.flip:
+                mirrored = model(tf.reverse(images, axis=[2]), training=False)
+                age = (age + tf.reshape(mirrored["age_out"], [-1])) / 2
+                p = (p + tf.reshape(mirrored["gender_out"], [-1])) / 2
+            return age, p
+        self._call = _call
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, flip: bool = True, detector: str = "mtcnn") -> "Predictor":
+        path = resolve_model_path(path)
+        return cls(keras.models.load_model(path, compile=False), path, flip=flip, detector=detector)
+
+    def resize(self, faces: np.ndarray) -> np.ndarray:
+        faces = np.asarray(faces)
+        if faces.ndim != 4 or faces.shape[-1] != 3:
+            raise ValueError(f"faces must be an (N, H, W, 3) RGB array, got shape {faces.shape}")
+        if faces.dtype != np.uint8:
+            raise ValueError(f"faces must be uint8 RGB, got {faces.dtype}")
+        if faces.shape[1:3] == (self.image_size, self.image_size):
+            return faces
+        resized = tf.image.resize(faces, (self.image_size, self.image_size), method="area", antialias=True)
+        return tf.cast(tf.round(tf.clip_by_value(resized, 0, 255)), tf.uint8).numpy()
+
+    def predict_arrays(self, faces: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+        """(ages, p_female) as arrays, for evaluation over many faces."""
+        faces = self.resize(faces)
+        ages, probs = [], []
+        for start in range(0, len(faces), batch_size):
+            age, p = self._call(tf.constant(faces[start:start + batch_size]))
+            ages.append(age.numpy())
+            probs.append(p.numpy())
+        if not ages:
+            return np.zeros(0, "float32"), np.zeros(0, "float32")
+        return np.concatenate(ages), np.concatenate(probs)
+
+    def predict_faces(self, faces: np.ndarray) -> list[AgeGender]:
+        """Per face, its age in years and the probability that it is female."""
+        ages, probs = self.predict_arrays(faces)
+        return [AgeGender(float(a), float(p)) for a, p in zip(ages, probs)]
+
+    @property
+    def detector(self):
+        if self._detector is None:  # MTCNN takes a few seconds to build: only when a photo needs it
+            self._detector = make_detector(self.detector_name)
+        return self._detector
+
+    def predict_image(self, image: np.ndarray) -> list[dict]:
+        """One entry per face found in a photo: box, age, gender and both confidences."""
+        image = to_rgb_uint8(image)
+        faces = self.detector.detect(image)
+        if not faces:
+            return []
+        crops = np.stack([align_face(image, face) for face in faces])
+        results = []
+        for face, (age, p_female) in zip(faces, self.predict_faces(crops)):
+            results.append({
+                "box": [int(v) for v in face.box],
+                "age": round(age, 1),
+                "gender": "female" if p_female >= 0.5 else "male",
+                "gender_confidence": round(max(p_female, 1 - p_female), 4),
+                "detection_confidence": round(face.confidence, 4),
+            })
+        return results

@@ -1,0 +1,205 @@
+"""Training a run folder: data, model, fit with checkpoints, then the shipped artefacts.
+
+A run folder holds `config.json`, `history.json`, `checkpoint.keras` (last epoch, with the
+optimizer, for --resume), `best.weights.h5`, and at the end `model.keras`, `metrics.json`
+and `curves.png`. Every file is written atomically.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import data as D
+from .config import TrainConfig
+from .evaluate import summarize
+from .io import atomic_path, read_json, write_json
+from .losses import age_distribution_loss
+from .model import build_model
+from .plots import plot_curves
+from .predict import Predictor
+
+log = logging.getLogger("utk_cnn")
+
+
+def cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def set_precision(precision: str) -> str:
+    """bfloat16 where the CPU multiplies it natively (AMX/AVX512-BF16) or on a GPU; else float32."""
+    if precision == "auto":
+        if tf.config.list_physical_devices("GPU"):
+            precision = "mixed_float16"
+        else:
+            precision = "mixed_bfloat16" if cpu_has_bf16() else "float32"
+    keras.mixed_precision.set_global_policy(precision)
+    return precision
+
+
+def get_strategy(name: str) -> tf.distribute.Strategy:
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"unknown strategy {name!r}: use default, mirrored or multiworker")
+
+
+def make_optimizer(cfg: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    if cfg.optimizer == "adam":
+        return keras.optimizers.Adam(cfg.learning_rate)
+    if cfg.optimizer == "adamw":
+        total = max(1, cfg.epochs * steps_per_epoch)
+        warmup = min(total // 10, 2 * steps_per_epoch)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            cfg.learning_rate / 20, decay_steps=max(1, total - warmup), alpha=0.01,
+            warmup_target=cfg.learning_rate, warmup_steps=warmup)
+        return keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay)
+    raise ValueError(f"unknown optimizer {cfg.optimizer!r}: use adam or adamw")
+
+
+def compile_model(model: keras.Model, cfg: TrainConfig, steps_per_epoch: int) -> None:
+    """The write-up's losses (BCE for gender, MAE for age), plus the age-distribution loss where the model has one."""
+    losses = {"gender_out": "binary_crossentropy", "age_out": "mae"}
+    weights = {"gender_out": 1.0, "age_out": 1.0}
+    metrics = {"gender_out": ["accuracy"], "age_out": ["mae"]}
+    if "age_dist" in model.output_names:
+        losses["age_dist"] = age_distribution_loss
+        weights.update(age_out=0.1, age_dist=1.0)
+    model.compile(optimizer=make_optimizer(cfg, steps_per_epoch), loss=losses, loss_weights=weights, metrics=metrics)
+
+
+class RunKeeper(keras.callbacks.Callback):
+    """Saves everything needed to resume after each epoch, early-stops, and honours a time budget."""
+
+    def __init__(self, run: Path, cfg: TrainConfig, state: dict):
+        super().__init__()
+        self.run, self.cfg, self.state = run, cfg, state
+        self.started = time.time() - state.get("elapsed_s", 0.0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        st = self.state
+        for key, value in logs.items():
+            st["history"].setdefault(key, []).append(value)
+        st["epoch"] = epoch + 1
+        st["elapsed_s"] = time.time() - self.started
+        st["epoch_seconds"].append(st["elapsed_s"] - sum(st["epoch_seconds"]))
+        val_loss = logs.get("val_loss", math.inf)
+        if val_loss < st["best_val_loss"]:
+            st["best_val_loss"], st["best_epoch"], st["wait"] = val_loss, epoch + 1, 0
+            with atomic_path(self.run / "best.weights.h5") as tmp:
+                self.model.save_weights(tmp)
+        else:
+            st["wait"] += 1
+        with atomic_path(self.run / "checkpoint.keras") as tmp:
+            self.model.save(tmp)
+        write_json(self.run / "history.json", st["history"])
+        write_json(self.run / "state.json", {k: v for k, v in st.items() if k != "history"})
+        if st["wait"] >= self.cfg.patience:
+            log.info("early stopping: no val_loss improvement for %d epochs", self.cfg.patience)
+            self.model.stop_training = True
+        if self.cfg.time_limit_min and st["elapsed_s"] >= 60 * self.cfg.time_limit_min:
+            log.info("time budget of %.0f min reached after epoch %d", self.cfg.time_limit_min, epoch + 1)
+            self.model.stop_training = True
+
+
+def load_split(cfg: TrainConfig):
+    """Records decoded at the run's size and split; the split is recorded into cfg."""
+    records = D.read_records(cfg.data, limit=cfg.limit)
+    images, records = D.decode_records(records, cfg.image_size)
+    index = {r.name: i for i, r in enumerate(records)}
+    parts = D.split_records(records, cfg.seed, cfg.val_fraction, cfg.test_fraction)
+    if cfg.dedupe_train:
+        parts["train"] = D.dedupe(parts["train"])
+    cfg.split = {"val": [r.name for r in parts["val"]], "test": [r.name for r in parts["test"]]}
+    arrays = {name: (images[[index[r.name] for r in recs]], D.labels(recs)) for name, recs in parts.items()}
+    del images
+    return arrays
+
+
+def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -> dict:
+    """Train (or resume) the run in cfg.out and return its test metrics."""
+    run = Path(cfg.out)
+    if resume:
+        if not (run / "state.json").exists():
+            raise FileNotFoundError(f"{run}: nothing to resume (no state.json); start without --resume")
+        cfg = TrainConfig.load(run / "config.json")
+        state = read_json(run / "state.json")
+        state["history"] = read_json(run / "history.json")
+    else:
+        if (run / "model.keras").exists() or (run / "state.json").exists():
+            raise FileExistsError(f"{run} already holds a run; use --resume or another --out")
+        cfg = cfg.resolved()
+        state = {"epoch": 0, "history": {}, "best_val_loss": math.inf, "best_epoch": 0, "wait": 0,
+                 "elapsed_s": 0.0, "epoch_seconds": []}
+    precision = set_precision(cfg.precision)
+    t0 = time.time()
+    arrays = load_split(cfg)
+    log.info("data: %s train / %s val / %s test images at %dx%d (%.0f s to read)", len(arrays["train"][0]),
+             len(arrays["val"][0]), len(arrays["test"][0]), cfg.image_size, cfg.image_size, time.time() - t0)
+    if len(arrays["train"][0]) == 0 or len(arrays["val"][0]) == 0:
+        raise D.DataError("too few images for a train/validation split; use more data")
+    run.mkdir(parents=True, exist_ok=True)
+    write_json(run / "config.json", cfg.to_json())
+
+    strategy = get_strategy(cfg.strategy)
+    global_batch = cfg.batch_size * strategy.num_replicas_in_sync
+    steps = math.ceil(len(arrays["train"][0]) / global_batch)
+    with strategy.scope():
+        if resume:
+            model = keras.models.load_model(run / "checkpoint.keras")
+        else:
+            model = build_model(cfg.arch, cfg.image_size)
+            compile_model(model, cfg, steps)
+    names = model.output_names
+    train_ds = D.make_dataset(*arrays["train"], names, global_batch, training=True, augment=cfg.augment, seed=cfg.seed)
+    val_ds = D.make_dataset(*arrays["val"], names, global_batch)
+    log.info("training %s (%s params, %s) for up to %d epochs, batch %d", cfg.arch, f"{model.count_params():,}",
+             precision, cfg.epochs, global_batch)
+    if state["epoch"] < cfg.epochs and state["wait"] < cfg.patience:
+        model.fit(train_ds, validation_data=val_ds, epochs=cfg.epochs, initial_epoch=state["epoch"],
+                  callbacks=[RunKeeper(run, cfg, state)], verbose=verbose)
+    if (run / "best.weights.h5").exists():
+        model.load_weights(run / "best.weights.h5")
+    final = save_inference_model(model, cfg, run / "model.keras")
+    metrics = summarize_model(final, arrays["test"])
+    metrics.update(split="test", best_epoch=state["best_epoch"], epochs_run=state["epoch"],
+                   train_seconds=round(state["elapsed_s"], 1))
+    write_json(run / "metrics.json", metrics)
+    plot_curves(state["history"], run / "curves.png", title=f"{cfg.arch} on {Path(cfg.data).name}")
+    log.info("done: %d epochs in %.1f min, best epoch %d; test age MAE %.2f, gender accuracy %.1f%% -> %s",
+             state["epoch"], state["elapsed_s"] / 60, state["best_epoch"], metrics["age_mae"],
+             100 * metrics["gender_accuracy"], run / "model.keras")
+    return metrics
+
+
+def save_inference_model(model: keras.Model, cfg: TrainConfig, path: Path) -> keras.Model:
+    """A float32 copy without optimizer state: smaller, and fast on CPUs without bfloat16."""
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        clean = build_model(cfg.arch, cfg.image_size)
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    clean.set_weights(model.get_weights())
+    with atomic_path(path) as tmp:
+        clean.save(tmp)
+    return clean
+
+
+def summarize_model(model: keras.Model, split) -> dict:
+    images, lab = split
+    age, p_female = Predictor(model).predict_arrays(images)
+    return summarize(lab["age"], lab["gender"], lab["race"], age, p_female)
