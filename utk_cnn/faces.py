@@ -99,14 +99,17 @@ def _downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
 class MtcnnDetector:
     """MTCNN (PyPI `mtcnn`, weights inside the package): boxes and five landmarks."""
 
-    def __init__(self, min_face_size: int = 24, max_side: int = 640, min_confidence: float = 0.9):
+    def __init__(self, max_side: int = 640, min_confidence: float = 0.9):
         from mtcnn import MTCNN
-        self.min_face_size, self.max_side, self.min_confidence = min_face_size, max_side, min_confidence
-        self._mtcnn = MTCNN()
+
+        from .model import precision_policy
+        self.max_side, self.min_confidence = max_side, min_confidence
+        with precision_policy("float32"):  # its networks must not pick up a training run's bfloat16
+            self._mtcnn = MTCNN()
 
     def detect(self, image: np.ndarray) -> list[Face]:
         small, scale = _downscale(image, self.max_side)
-        found = self._mtcnn.detect_faces(small, min_face_size=self.min_face_size)
+        found = self._mtcnn.detect_faces(small)  # its min_face_size option misses faces in mtcnn 1.0
         faces = []
         for f in found:
             if f["confidence"] < self.min_confidence:
@@ -180,14 +183,18 @@ def align_face(image: np.ndarray, face: Face, chip_box=CHIP_HAAR_BOX) -> np.ndar
                           borderMode=cv2.BORDER_REPLICATE)
 
 
-def draw_faces(image: np.ndarray, results: list[dict]) -> np.ndarray:
-    """A copy of `image` with a box and an 'age, gender' label per face, sized to the image."""
-    canvas = to_rgb_uint8(image).copy()
+def draw_faces(image: np.ndarray, results: list[dict], max_side: int | None = None) -> np.ndarray:
+    """A copy of `image` with a box and an 'age, gender' label per face, sized to the image.
+
+    `max_side` shrinks the copy first (boxes follow), so a 8000x6000 photo is not sent to a browser.
+    """
+    canvas, scale = _downscale(to_rgb_uint8(image), max_side) if max_side else (to_rgb_uint8(image), 1.0)
+    canvas = canvas.copy()
     unit = max(canvas.shape[:2]) / 640
     thickness = max(1, round(2 * unit))
     font_scale = max(0.4, 0.6 * unit)
     for r in results:
-        x, y, w, h = r["box"]
+        x, y, w, h = (int(round(v * scale)) for v in r["box"])
         color = (255, 105, 180) if r["gender"] == "female" else (30, 144, 255)
         cv2.rectangle(canvas, (x, y), (x + w, y + h), color, thickness)
         label = f"{r['age']:.0f}, {r['gender']}"

@@ -7,6 +7,7 @@ model returns a dict with at least `gender_out` (probability of "female") and
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Callable
 
 import keras
@@ -16,6 +17,17 @@ from keras.regularizers import l2
 
 ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {}
 MAX_AGE = 116  # oldest age in UTKFace: the age-bin head covers 0..MAX_AGE
+
+
+@contextmanager
+def precision_policy(name: str):
+    """Keras' dtype policy is global: set it for a block, then put the previous one back."""
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def register(name: str):

@@ -34,7 +34,7 @@ class Predictor:
 
     def __init__(self, model: keras.Model, path: Path | None = None, flip: bool = True, detector: str = "mtcnn"):
         self.model, self.path, self.flip = model, path, flip
-        self.detector_name, self._detector = detector, None
+        self.detector_name, self._detectors = detector, {}
         self.image_size = int(model.inputs[0].shape[1])
         size = self.image_size
 
@@ -82,16 +82,17 @@ class Predictor:
         ages, probs = self.predict_arrays(faces)
         return [AgeGender(float(a), float(p)) for a, p in zip(ages, probs)]
 
-    @property
-    def detector(self):
-        if self._detector is None:  # MTCNN takes a few seconds to build: only when a photo needs it
-            self._detector = make_detector(self.detector_name)
-        return self._detector
+    def detector(self, name: str | None = None):
+        """The named face detector, built on first use (MTCNN takes seconds to build)."""
+        name = name or self.detector_name
+        if name not in self._detectors:
+            self._detectors[name] = make_detector(name)
+        return self._detectors[name]
 
-    def predict_image(self, image: np.ndarray) -> list[dict]:
+    def predict_image(self, image: np.ndarray, detector: str | None = None) -> list[dict]:
         """One entry per face found in a photo: box, age, gender and both confidences."""
         image = to_rgb_uint8(image)
-        faces = self.detector.detect(image)
+        faces = self.detector(detector).detect(image)
         if not faces:
             return []
         crops = np.stack([align_face(image, face) for face in faces])

@@ -20,7 +20,7 @@ from .config import TrainConfig
 from .evaluate import summarize
 from .io import atomic_path, read_json, write_json
 from .losses import age_distribution_loss
-from .model import build_model
+from .model import build_model, precision_policy
 from .plots import plot_curves
 from .predict import Predictor
 
@@ -35,15 +35,13 @@ def cpu_has_bf16() -> bool:
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
-def set_precision(precision: str) -> str:
-    """bfloat16 where the CPU multiplies it natively (AMX/AVX512-BF16) or on a GPU; else float32."""
-    if precision == "auto":
-        if tf.config.list_physical_devices("GPU"):
-            precision = "mixed_float16"
-        else:
-            precision = "mixed_bfloat16" if cpu_has_bf16() else "float32"
-    keras.mixed_precision.set_global_policy(precision)
-    return precision
+def resolve_precision(precision: str) -> str:
+    """bfloat16 where the CPU multiplies it natively (AMX/AVX512-BF16), float16 on a GPU; else float32."""
+    if precision != "auto":
+        return precision
+    if tf.config.list_physical_devices("GPU"):
+        return "mixed_float16"
+    return "mixed_bfloat16" if cpu_has_bf16() else "float32"
 
 
 def get_strategy(name: str) -> tf.distribute.Strategy:
@@ -131,20 +129,29 @@ def load_split(cfg: TrainConfig):
 
 def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -> dict:
     """Train (or resume) the run in cfg.out and return its test metrics."""
+    if resume:
+        if not (Path(cfg.out) / "config.json").exists():
+            raise FileNotFoundError(f"{cfg.out}: nothing to resume (no config.json); start without --resume")
+        cfg = TrainConfig.load(Path(cfg.out) / "config.json")
+    else:
+        cfg = cfg.resolved()
+    precision = resolve_precision(cfg.precision)
+    with precision_policy(precision):
+        return _train(cfg, resume, verbose, precision)
+
+
+def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
     run = Path(cfg.out)
     if resume:
         if not (run / "state.json").exists():
             raise FileNotFoundError(f"{run}: nothing to resume (no state.json); start without --resume")
-        cfg = TrainConfig.load(run / "config.json")
         state = read_json(run / "state.json")
         state["history"] = read_json(run / "history.json")
     else:
         if (run / "model.keras").exists() or (run / "state.json").exists():
             raise FileExistsError(f"{run} already holds a run; use --resume or another --out")
-        cfg = cfg.resolved()
         state = {"epoch": 0, "history": {}, "best_val_loss": math.inf, "best_epoch": 0, "wait": 0,
                  "elapsed_s": 0.0, "epoch_seconds": []}
-    precision = set_precision(cfg.precision)
     t0 = time.time()
     arrays = load_split(cfg)
     log.info("data: %s train / %s val / %s test images at %dx%d (%.0f s to read)", len(arrays["train"][0]),
@@ -153,6 +160,7 @@ def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -
         raise D.DataError("too few images for a train/validation split; use more data")
     run.mkdir(parents=True, exist_ok=True)
     write_json(run / "config.json", cfg.to_json())
+    state["train_images"] = len(arrays["train"][0])
 
     strategy = get_strategy(cfg.strategy)
     global_batch = cfg.batch_size * strategy.num_replicas_in_sync
@@ -176,7 +184,7 @@ def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -
     final = save_inference_model(model, cfg, run / "model.keras")
     metrics = summarize_model(final, arrays["test"])
     metrics.update(split="test", best_epoch=state["best_epoch"], epochs_run=state["epoch"],
-                   train_seconds=round(state["elapsed_s"], 1))
+                   train_seconds=round(state["elapsed_s"], 1), n_train=state["train_images"], arch=cfg.arch)
     write_json(run / "metrics.json", metrics)
     plot_curves(state["history"], run / "curves.png", title=f"{cfg.arch} on {Path(cfg.data).name}")
     log.info("done: %d epochs in %.1f min, best epoch %d; test age MAE %.2f, gender accuracy %.1f%% -> %s",
@@ -187,12 +195,8 @@ def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -
 
 def save_inference_model(model: keras.Model, cfg: TrainConfig, path: Path) -> keras.Model:
     """A float32 copy without optimizer state: smaller, and fast on CPUs without bfloat16."""
-    policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")
-    try:
+    with precision_policy("float32"):
         clean = build_model(cfg.arch, cfg.image_size)
-    finally:
-        keras.mixed_precision.set_global_policy(policy)
     clean.set_weights(model.get_weights())
     with atomic_path(path) as tmp:
         clean.save(tmp)

@@ -1,0 +1,189 @@
+"""utk-cnn demo: a thin Gradio layer over the `utk_cnn` library.
+
+    python app.py [--data UTKFace.tar.gz] [--run runs/NAME] [--model MODEL]
+
+Serves on 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_SERVER_PORT say otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from utk_cnn import Predictor
+from utk_cnn.browse import ALL, BANDS, SampleBrowser
+from utk_cnn.config import GENDERS, RACES
+from utk_cnn.evaluate import format_report
+from utk_cnn.faces import ImageError, draw_faces, read_image
+from utk_cnn.plots import PANELS
+from utk_cnn.predict import ASSETS
+
+DISPLAY_SIDE = 1280  # annotated images are shrunk to this for the browser
+FACE_COLUMNS = ["face", "age", "gender", "gender confidence", "detection confidence", "box (x, y, w, h)"]
+SAMPLE_COLUMNS = ["file", "true age", "predicted age", "error", "true gender", "predicted gender", "race"]
+
+
+def example_photo() -> str:
+    import matplotlib.cbook
+    return str(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+
+
+class Demo:
+    """State shared by the handlers: one loaded model, the optional dataset browser."""
+
+    def __init__(self, model=None, data=None, run=None):
+        self.predictor = Predictor.load(model)
+        self.data, self.run = data or os.environ.get("UTK_DATA"), run
+        self.browser: SampleBrowser | None = None
+
+    # --- Photo -----------------------------------------------------------------------------
+    def predict(self, path: str | None):
+        """Annotated image and faces as JSON; this is also the `predict` API endpoint."""
+        if not path:
+            raise gr.Error("Upload, paste or pick a photo first.")
+        try:
+            image = read_image(path)
+        except ImageError as err:
+            raise gr.Error(str(err).replace(str(path), Path(path).name)) from None
+        faces = self.predictor.predict_image(image)
+        return draw_faces(image, faces, max_side=DISPLAY_SIDE), faces
+
+    @staticmethod
+    def face_table(faces) -> pd.DataFrame:
+        rows = [[i + 1, f["age"], f["gender"], f["gender_confidence"], f["detection_confidence"], str(f["box"])]
+                for i, f in enumerate(faces or [])]
+        return pd.DataFrame(rows, columns=FACE_COLUMNS)
+
+    def photo(self, path):
+        annotated, faces = self.predict(path)
+        note = f"{len(faces)} face(s) found." if faces else "No face found: try a larger, frontal, well-lit face."
+        return annotated, faces, self.face_table(faces), note
+
+    # --- Webcam ----------------------------------------------------------------------------
+    def webcam(self, frame, detector, last_time):
+        if frame is None:
+            return None, "waiting for the camera", last_time
+        faces = self.predictor.predict_image(frame, detector=detector)
+        now = time.perf_counter()
+        fps = f"{1 / (now - last_time):.1f} frames per second, {len(faces)} face(s)" if last_time else ""
+        return draw_faces(frame, faces, max_side=DISPLAY_SIDE), fps, now
+
+    # --- Validation samples ----------------------------------------------------------------
+    def load_samples(self):
+        if not self.data:
+            shipped = ASSETS / "metrics.json"
+            text = ("No dataset configured. Start the app with `--data path/to/UTKFace.tar.gz` (or a folder), "
+                    "or set `UTK_DATA`, to browse its test split.")
+            if shipped.exists():
+                text += "\n\nShipped model on its own test split:\n\n```\n" + format_report(json.loads(shipped.read_text())) + "\n```"
+            return [], pd.DataFrame(columns=SAMPLE_COLUMNS), text
+        if self.browser is None:
+            self.browser = SampleBrowser(self.data, self.predictor)
+        return self.filter_samples("largest error", ALL, ALL, ALL)
+
+    def filter_samples(self, sort, band, gender, race):
+        if self.browser is None:
+            return self.load_samples()
+        gallery, rows = self.browser.query(sort, band, gender, race)
+        report = f"{len(self.browser)} faces in the split.\n\n```\n{format_report(self.browser.metrics)}\n```"
+        return gallery, pd.DataFrame(rows, columns=SAMPLE_COLUMNS), report
+
+    # --- Training curves -------------------------------------------------------------------
+    @staticmethod
+    def curves(history_path: Path) -> list[pd.DataFrame]:
+        history = json.loads(Path(history_path).read_text()) if Path(history_path).exists() else {}
+        frames = []
+        for key, _ in PANELS:
+            rows = [(epoch + 1, value, "validation" if prefix else "training")
+                    for prefix in ("", "val_") for epoch, value in enumerate(history.get(prefix + key, []))]
+            frames.append(pd.DataFrame(rows, columns=["epoch", "value", "series"]))
+        return frames
+
+
+def curve_plots(frames):
+    with gr.Row():
+        for frame, (_, title) in zip(frames[:2], PANELS[:2]):
+            gr.LinePlot(frame, x="epoch", y="value", color="series", title=title, height=260)
+    with gr.Row():
+        for frame, (_, title) in zip(frames[2:], PANELS[2:]):
+            gr.LinePlot(frame, x="epoch", y="value", color="series", title=title, height=260)
+
+
+def build_app(demo: Demo) -> gr.Blocks:
+    with gr.Blocks(title="utk-cnn: age and gender") as app:
+        gr.Markdown("# utk-cnn\nAge and gender estimation from faces, trained on UTKFace. "
+                    "Estimates only: see the About tab for what the model can and cannot do.")
+        with gr.Tab("Photo"):
+            with gr.Row():
+                photo_in = gr.Image(type="filepath", sources=["upload", "clipboard"], label="Photo")
+                photo_out = gr.Image(label="Faces found", interactive=False)
+            photo_btn = gr.Button("Estimate age and gender", variant="primary")
+            photo_note = gr.Markdown()
+            faces_table = gr.Dataframe(headers=FACE_COLUMNS, label="Faces", interactive=False)
+            faces_json = gr.JSON(label="Faces (JSON)")
+            gr.Examples([[example_photo()]], inputs=photo_in, label="Example (public domain)")
+            photo_btn.click(demo.predict, photo_in, [photo_out, faces_json], api_name="predict").then(
+                lambda faces: (demo.face_table(faces),
+                               f"{len(faces)} face(s) found." if faces else "No face found."),
+                faces_json, [faces_table, photo_note], api_visibility="private")
+        with gr.Tab("Webcam"):
+            with gr.Row():
+                cam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="Camera")
+                cam_out = gr.Image(label="Live estimate", interactive=False)
+            with gr.Row():
+                detector = gr.Radio(["haar", "mtcnn"], value="haar", label="Face detector (haar is faster)")
+                fps = gr.Markdown()
+            last = gr.State(0.0)
+            cam.stream(demo.webcam, [cam, detector, last], [cam_out, fps, last], stream_every=0.1, time_limit=120,
+                       concurrency_limit=4, api_visibility="private")
+            snap = gr.Image(sources=["webcam"], type="filepath", label="Snapshot (where streaming is unavailable)")
+            snap_out = gr.Image(label="Snapshot estimate", interactive=False)
+            snap.change(lambda p: demo.predict(p)[0] if p else None, snap, snap_out, api_visibility="private")
+        with gr.Tab("Validation samples"):
+            with gr.Row():
+                sort = gr.Dropdown(["largest error", "smallest error", "age"], value="largest error", label="Sort by")
+                band = gr.Dropdown([ALL, *BANDS], value=ALL, label="Age band")
+                gender = gr.Dropdown([ALL, *GENDERS], value=ALL, label="Gender")
+                race = gr.Dropdown([ALL, *RACES], value=ALL, label="Race")
+            load = gr.Button("Load the test split")
+            with gr.Row():
+                gallery = gr.Gallery(label="Faces", columns=6, height=520)
+                report = gr.Markdown()
+            samples = gr.Dataframe(headers=SAMPLE_COLUMNS, label="Predictions", interactive=False)
+            load.click(demo.load_samples, None, [gallery, samples, report], api_visibility="private")
+            for control in (sort, band, gender, race):
+                control.change(demo.filter_samples, [sort, band, gender, race], [gallery, samples, report],
+                               api_visibility="private")
+        with gr.Tab("Training curves"):
+            gr.Markdown("### Shipped model")
+            curve_plots(demo.curves(ASSETS / "history.json"))
+            if (ASSETS / "curves.png").exists():
+                gr.Image(str(ASSETS / "curves.png"), label="curves.png", interactive=False)
+            if demo.run:
+                gr.Markdown(f"### Run `{demo.run}`")
+                curve_plots(demo.curves(Path(demo.run) / "history.json"))
+        with gr.Tab("About"):
+            card = ASSETS / "MODEL_CARD.md"
+            gr.Markdown(card.read_text() if card.exists() else "The model card is missing from assets/.")
+    return app
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="utk-cnn demo")
+    parser.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
+    parser.add_argument("--data", help="UTKFace folder or archive to browse (or set UTK_DATA)")
+    parser.add_argument("--run", help="a run folder whose training curves to show")
+    args = parser.parse_args(argv)
+    app = build_app(Demo(args.model, args.data, args.run))
+    app.queue(max_size=32, default_concurrency_limit=2)
+    app.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+               server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), max_file_size="25mb")
+
+
+if __name__ == "__main__":
+    main()

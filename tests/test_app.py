@@ -1,0 +1,96 @@
+"""The app's handlers, called as Gradio would call them."""
+import json
+
+import cv2
+import gradio as gr
+import numpy as np
+import pytest
+
+import app
+from test_faces import grace_hopper, huge_photo
+
+
+@pytest.fixture(scope="module")
+def demo(trained_run):
+    config = json.loads((trained_run / "config.json").read_text())
+    return app.Demo(model=str(trained_run), data=config["data"], run=str(trained_run))
+
+
+@pytest.fixture
+def photo(tmp_path):
+    path = tmp_path / "photo.jpg"
+    cv2.imwrite(str(path), cv2.cvtColor(grace_hopper(), cv2.COLOR_RGB2BGR))
+    return str(path)
+
+
+def test_photo_handler_annotates_and_lists_faces(demo, photo):
+    annotated, faces, table, note = demo.photo(photo)
+    assert annotated.shape == grace_hopper().shape
+    assert len(faces) == 1 and list(table["age"]) == [faces[0]["age"]]
+    assert "1 face" in note
+
+
+def test_predict_endpoint_returns_image_and_json_fields(demo, photo):
+    annotated, faces = demo.predict(photo)
+    assert set(faces[0]) == {"box", "age", "gender", "gender_confidence", "detection_confidence"}
+
+
+def test_corrupt_upload_is_a_clear_message(demo, tmp_path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8 definitely not a jpeg")
+    with pytest.raises(gr.Error, match="broken.jpg"):
+        demo.predict(str(bad))
+
+
+def test_missing_upload_is_a_clear_message(demo):
+    with pytest.raises(gr.Error, match="photo first"):
+        demo.predict(None)
+
+
+def test_photo_without_faces_says_so(demo, tmp_path):
+    blank = tmp_path / "wall.png"
+    cv2.imwrite(str(blank), np.full((300, 400, 3), 200, np.uint8))
+    _, faces, table, note = demo.photo(str(blank))
+    assert faces == [] and len(table) == 0 and "No face" in note
+
+
+def test_huge_photo_is_shrunk_for_display(demo, tmp_path):
+    big = tmp_path / "big.jpg"
+    cv2.imwrite(str(big), cv2.cvtColor(huge_photo(), cv2.COLOR_RGB2BGR))
+    annotated, faces = demo.predict(str(big))
+    assert max(annotated.shape[:2]) == app.DISPLAY_SIDE and len(faces) == 1
+
+
+def test_webcam_handler_reports_frames_per_second(demo):
+    frame = grace_hopper()
+    out, fps, t1 = demo.webcam(frame, "haar", 0.0)
+    out, fps, t2 = demo.webcam(frame, "haar", t1)
+    assert out.shape == frame.shape and "frames per second" in fps and t2 > t1
+
+
+def test_validation_browser_filters_and_sorts(demo):
+    gallery, table, report = demo.load_samples()
+    assert len(gallery) == len(table) > 0 and "age MAE" in report
+    errors = list(table["error"])
+    assert errors == sorted(errors, reverse=True)
+    _, females, _ = demo.filter_samples("age", "all", "female", "all")
+    assert set(females["true gender"]) == {"female"}
+    assert list(females["true age"]) == sorted(females["true age"])
+
+
+def test_validation_tab_without_data_says_how_to_configure(trained_run):
+    bare = app.Demo(model=str(trained_run))
+    bare.data = None
+    gallery, table, text = bare.load_samples()
+    assert gallery == [] and "--data" in text
+
+
+def test_training_curves_have_both_series(demo, trained_run):
+    frames = demo.curves(trained_run / "history.json")
+    assert len(frames) == 4 and set(frames[0]["series"]) == {"training", "validation"}
+
+
+def test_app_builds_with_every_tab(demo):
+    blocks = app.build_app(demo)
+    labels = {getattr(b, "label", None) for b in blocks.blocks.values()}
+    assert {"Photo", "Webcam", "Validation samples", "Training curves", "About"} <= labels

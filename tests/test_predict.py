@@ -1,0 +1,53 @@
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from test_faces import grace_hopper
+from utk_cnn import Predictor
+from utk_cnn.cli import main
+
+
+@pytest.fixture(scope="module")
+def predictor(trained_run):
+    return Predictor.load(trained_run)
+
+
+def test_predict_faces_takes_crops_of_any_size(predictor):
+    faces = np.random.default_rng(0).integers(0, 255, (3, 77, 91, 3), dtype=np.uint8)
+    out = predictor.predict_faces(faces)
+    assert len(out) == 3
+    for age, p_female in out:
+        assert isinstance(age, float) and age >= 0 and 0 <= p_female <= 1
+
+
+def test_predict_faces_rejects_non_uint8(predictor):
+    with pytest.raises(ValueError, match="uint8"):
+        predictor.predict_faces(np.zeros((1, 32, 32, 3), np.float32))
+
+
+def test_predict_image_returns_one_entry_per_face(predictor):
+    (face,) = predictor.predict_image(grace_hopper())
+    assert set(face) == {"box", "age", "gender", "gender_confidence", "detection_confidence"}
+    assert face["gender"] in ("female", "male") and 0.5 <= face["gender_confidence"] <= 1
+
+
+def test_predict_image_accepts_grayscale(predictor):
+    gray = cv2.cvtColor(grace_hopper(), cv2.COLOR_RGB2GRAY)
+    assert len(predictor.predict_image(gray)) == 1
+
+
+def test_predict_cli_reports_bad_files_and_goes_on(trained_run, tmp_path, capsys):
+    good = tmp_path / "grace.jpg"
+    cv2.imwrite(str(good), cv2.cvtColor(grace_hopper(), cv2.COLOR_RGB2BGR))
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    (tmp_path / "notes.jpg").write_text("not a picture")
+    out = tmp_path / "annotated"
+    code = main(["predict", str(tmp_path / "empty.jpg"), str(good), str(tmp_path / "notes.jpg"),
+                 "--model", str(trained_run), "--json", "--out", str(out)])
+    results = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [("error" in r) for r in results] == [True, False, True]
+    assert "empty" in results[0]["error"] and len(results[1]["faces"]) == 1
+    assert (out / "grace.annotated.jpg").exists()
