@@ -99,7 +99,7 @@ def test_upload_shows_annotated_image_and_age(server, browser, tmp_path):
     assert "1 face(s) found" in body and ("female" in body or "male" in body)
     images = browser.find_elements(By.CSS_SELECTOR, "img")
     assert len(images) >= 2  # the upload and the annotated result
-    _shot(browser, "photo")
+    _shot(browser, "photo_result")
 
 
 def test_every_tab_opens_without_error(server, browser):
@@ -110,4 +110,4 @@ def test_every_tab_opens_without_error(server, browser):
         _open_tab(browser, title)
         body = browser.find_element(By.TAG_NAME, "body").text
         assert "Error" not in body, f"{title} tab shows an error"
-        _shot(browser, title.lower().replace(" ", "_"))
+        _shot(browser, "tab_" + title.lower().replace(" ", "_"))

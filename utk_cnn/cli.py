@@ -27,7 +27,7 @@ def _add_train(sub):
     p.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="use only N images, for quick runs")
-    p.add_argument("--time-limit", type=float, dest="time_limit_min", help="stop after this many minutes")
+    p.add_argument("--time-limit", type=float, dest="time_limit_min", help="wall-clock budget in minutes: no epoch starts that would end past it")
     p.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"])
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
 

@@ -79,7 +79,10 @@ def compile_model(model: keras.Model, cfg: TrainConfig, steps_per_epoch: int) ->
 
 
 class RunKeeper(keras.callbacks.Callback):
-    """Saves everything needed to resume after each epoch, early-stops, and honours a time budget."""
+    """Saves everything needed to resume after each epoch, early-stops, and honours a time budget.
+
+    The budget stops training before an epoch that would end past it (judged by the mean epoch time).
+    """
 
     def __init__(self, run: Path, cfg: TrainConfig, state: dict):
         super().__init__()
@@ -108,8 +111,10 @@ class RunKeeper(keras.callbacks.Callback):
         if st["wait"] >= self.cfg.patience:
             log.info("early stopping: no val_loss improvement for %d epochs", self.cfg.patience)
             self.model.stop_training = True
-        if self.cfg.time_limit_min and st["elapsed_s"] >= 60 * self.cfg.time_limit_min:
-            log.info("time budget of %.0f min reached after epoch %d", self.cfg.time_limit_min, epoch + 1)
+        next_epoch_ends = st["elapsed_s"] + sum(st["epoch_seconds"]) / len(st["epoch_seconds"])
+        if self.cfg.time_limit_min and next_epoch_ends > 60 * self.cfg.time_limit_min:
+            log.info("stopping after epoch %d: another would overrun the %.0f min budget",
+                     epoch + 1, self.cfg.time_limit_min)
             self.model.stop_training = True
 
 
