@@ -51,6 +51,13 @@ def _add_predict(sub):
     p.add_argument("--out", help="folder for annotated copies of the images")
 
 
+def _add_export(sub):
+    p = sub.add_parser("export", help="export a model as a TensorFlow SavedModel or a TFLite file")
+    p.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
+    p.add_argument("--format", required=True, choices=["savedmodel", "tflite"])
+    p.add_argument("--out", required=True, help="folder (savedmodel) or file (tflite)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="utk-cnn", description="Age and gender estimation trained on UTKFace.")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -58,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_evaluate(sub)
     _add_predict(sub)
+    _add_export(sub)
     return parser
 
 
@@ -92,7 +100,14 @@ def cmd_predict(args) -> int:
     return 1 if any("error" in item for item in results) else 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}
+def cmd_export(args) -> int:
+    from .export import export_model
+    path = export_model(args.model, args.format, args.out)
+    log.info("exported %s to %s", args.format, path)
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "export": cmd_export}
 
 
 def main(argv=None) -> int:

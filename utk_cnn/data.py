@@ -208,8 +208,13 @@ def _augmenter(mode: str, seed: int):
 
 
 def make_dataset(images: np.ndarray, label_arrays: dict, output_names, batch_size: int,
-                 training: bool = False, augment: str = "flip", seed: int = 0) -> tf.data.Dataset:
-    """Batches of (uint8 images, targets keyed by model output); shuffled and augmented when training."""
+                 training: bool = False, augment: str = "flip", seed: int = 0,
+                 drop_remainder: bool | None = None) -> tf.data.Dataset:
+    """Batches of (uint8 images, targets keyed by model output); shuffled and augmented when training.
+
+    Training drops the last partial batch, as must every split under tf.distribute (Keras cannot
+    split an uneven batch over replicas).
+    """
     age = label_arrays["age"].reshape(-1, 1)
     targets = {"gender_out": label_arrays["gender"].reshape(-1, 1), "age_out": age}
     if "age_dist" in output_names:
@@ -217,7 +222,7 @@ def make_dataset(images: np.ndarray, label_arrays: dict, output_names, batch_siz
     ds = tf.data.Dataset.from_tensor_slices((images, targets))
     if training:
         ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
+    ds = ds.batch(batch_size, drop_remainder=training if drop_remainder is None else drop_remainder)
     if training and augment != "none":
         ds = ds.map(_augmenter(augment, seed), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

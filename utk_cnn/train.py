@@ -47,8 +47,10 @@ def resolve_precision(precision: str) -> str:
 def get_strategy(name: str) -> tf.distribute.Strategy:
     if name == "default":
         return tf.distribute.get_strategy()
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
+    if name == "mirrored":  # every local GPU; without GPUs, every logical CPU device
+        if tf.config.list_logical_devices("GPU"):
+            return tf.distribute.MirroredStrategy()
+        return tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
     if name == "multiworker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise ValueError(f"unknown strategy {name!r}: use default, mirrored or multiworker")
@@ -178,7 +180,8 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
             compile_model(model, cfg, steps)
     names = model.output_names
     train_ds = D.make_dataset(*arrays["train"], names, global_batch, training=True, augment=cfg.augment, seed=cfg.seed)
-    val_ds = D.make_dataset(*arrays["val"], names, global_batch)
+    val_ds = D.make_dataset(*arrays["val"], names, global_batch,
+                            drop_remainder=True if strategy.num_replicas_in_sync > 1 else None)
     log.info("training %s (%s params, %s) for up to %d epochs, batch %d", cfg.arch, f"{model.count_params():,}",
              precision, cfg.epochs, global_batch)
     if state["epoch"] < cfg.epochs and state["wait"] < cfg.patience:

@@ -1,0 +1,42 @@
+"""Exporting a trained model for serving (TensorFlow SavedModel) or phones (TFLite)."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from .io import atomic_path
+from .predict import resolve_model_path
+
+FORMATS = ("savedmodel", "tflite")
+
+
+def export_model(model_path=None, fmt: str = "savedmodel", out: str | Path = "export") -> Path:
+    """Write the model (default: the shipped one) as a SavedModel folder or a .tflite file.
+
+    Both take uint8 RGB images at the model's input size and return `gender_out` and `age_out`.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    model = keras.models.load_model(resolve_model_path(model_path), compile=False)
+    out = Path(out)
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = Path(tmp) / "savedmodel"
+        model.export(saved, format="tf_saved_model", verbose=False)
+        if fmt == "savedmodel":
+            if out.exists():
+                raise FileExistsError(f"{out} already exists; choose another --out")
+            staging = out.with_name(f".{out.name}.partial")
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.copytree(saved, staging)
+            staging.rename(out)  # the folder appears whole or not at all
+            return out
+        converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
+        converter.optimizations = []
+        flatbuffer = converter.convert()
+    with atomic_path(out) as tmp_file:
+        tmp_file.write_bytes(flatbuffer)
+    return out
