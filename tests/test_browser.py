@@ -33,7 +33,7 @@ def _free_port() -> int:
 def server(trained_run):
     port = _free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--model", str(trained_run), "--run", str(trained_run)],
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--run", str(trained_run)],  # the shipped model
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120

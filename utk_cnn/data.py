@@ -121,11 +121,13 @@ def decode_records(records: list[Record], image_size: int) -> tuple[np.ndarray, 
     indexed = tf.data.Dataset.zip(tf.data.Dataset.range(len(records)), blobs)
     decoded = indexed.map(lambda i, d: (i, _decode(d, image_size)), num_parallel_calls=tf.data.AUTOTUNE)
     decoded = decoded.ignore_errors().batch(512)
-    indices, images = [], []
+    images = np.empty((len(records), image_size, image_size, 3), np.uint8)  # filled in place: no copies
+    indices, count = [], 0
     for idx, batch in decoded.as_numpy_iterator():
+        images[count:count + len(batch)] = batch
+        count += len(batch)
         indices.append(idx)
-        images.append(batch)
-    if not indices:
+    if not count:
         raise DataError("no image in the source could be decoded")
     indices = np.concatenate(indices)
     kept = [records[i] for i in indices]
@@ -133,7 +135,7 @@ def decode_records(records: list[Record], image_size: int) -> tuple[np.ndarray, 
     if bad:
         first_bad = sorted(set(range(len(records))) - set(indices.tolist()))[0]
         log.warning("skipped %d file(s) that do not decode as images, e.g. %r", bad, records[first_bad].name)
-    return np.concatenate(images), kept
+    return images[:count], kept
 
 
 def split_of(record: Record, seed: int, val_fraction: float, test_fraction: float) -> str:
@@ -219,10 +221,19 @@ def make_dataset(images: np.ndarray, label_arrays: dict, output_names, batch_siz
     targets = {"gender_out": label_arrays["gender"].reshape(-1, 1), "age_out": age}
     if "age_dist" in output_names:
         targets["age_dist"] = age
-    ds = tf.data.Dataset.from_tensor_slices((images, targets))
+    # Batches are gathered from the uint8 array by index, so the images live once in memory
+    # (from_tensor_slices would hold a second copy inside TensorFlow).
+    ds = tf.data.Dataset.range(len(images))
     if training:
         ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=training if drop_remainder is None else drop_remainder)
+    shape = images.shape[1:]
+
+    def gather(idx):
+        batch = tf.numpy_function(lambda i: images[i], [idx], tf.uint8, stateful=False)
+        batch.set_shape((None, *shape))
+        return batch, {name: tf.gather(tf.constant(value), idx) for name, value in targets.items()}
+    ds = ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
     if training and augment != "none":
         ds = ds.map(_augmenter(augment, seed), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

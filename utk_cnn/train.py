@@ -121,16 +121,24 @@ class RunKeeper(keras.callbacks.Callback):
 
 
 def load_split(cfg: TrainConfig):
-    """Records decoded at the run's size and split; the split is recorded into cfg."""
+    """Per split, (uint8 images, labels) at the run's size; the split's file names go into cfg.
+
+    Each split is decoded into its own array, so no image is held twice.
+    """
     records = D.read_records(cfg.data, limit=cfg.limit)
-    images, records = D.decode_records(records, cfg.image_size)
-    index = {r.name: i for i, r in enumerate(records)}
     parts = D.split_records(records, cfg.seed, cfg.val_fraction, cfg.test_fraction)
+    del records
     if cfg.dedupe_train:
         parts["train"] = D.dedupe(parts["train"])
+    arrays = {}
+    for name, recs in parts.items():
+        if not recs:
+            arrays[name] = (np.zeros((0, cfg.image_size, cfg.image_size, 3), np.uint8), D.labels([]))
+            continue
+        images, kept = D.decode_records(recs, cfg.image_size)
+        arrays[name] = (images, D.labels(kept))
+        parts[name] = kept
     cfg.split = {"val": [r.name for r in parts["val"]], "test": [r.name for r in parts["test"]]}
-    arrays = {name: (images[[index[r.name] for r in recs]], D.labels(recs)) for name, recs in parts.items()}
-    del images
     return arrays
 
 
