@@ -47,10 +47,10 @@ def main():
             except OSError:
                 time.sleep(1)
         photo = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
-        Client(url, verbose=False).predict(handle_file(str(photo)), api_name="/predict")  # warm-up
+        Client(url, verbose=False, httpx_kwargs={"timeout": 300}).predict(handle_file(str(photo)), api_name="/predict")  # warm-up
 
         def one_call(_):
-            client = Client(url, verbose=False)
+            client = Client(url, verbose=False, httpx_kwargs={"timeout": 300})
             start = time.perf_counter()
             image, faces = client.predict(handle_file(str(photo)), api_name="/predict")
             return time.perf_counter() - start, len(faces) == 1
