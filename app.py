@@ -136,7 +136,7 @@ def build_app(demo: Demo) -> gr.Blocks:
                 cam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="Camera")
                 cam_out = gr.Image(label="Live estimate", interactive=False)
             with gr.Row():
-                detector = gr.Radio(["haar", "mtcnn"], value="haar", label="Face detector (haar is faster)")
+                detector = gr.Radio(["mtcnn", "haar"], value="mtcnn", label="Face detector (haar: boxes only, less accurate)")
                 fps = gr.Markdown()
             last = gr.State(0.0)
             cam.stream(demo.webcam, [cam, detector, last], [cam_out, fps, last], stream_every=0.1, time_limit=120,

@@ -71,8 +71,10 @@ def main():
     parser.add_argument("--detector", default="mtcnn")
     parser.add_argument("--scenes", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--detect-side", type=int, default=640, help="longest side the detector sees")
     args = parser.parse_args()
     predictor = Predictor.load(args.model, detector=args.detector)
+    predictor.detector().max_side = args.detect_side
     wanted = test_names(predictor.path)
     records = [r for r in read_records(args.data) if r.name.rsplit("/", 1)[-1] in wanted]
     chips, records = decode_records(records, 200)
@@ -103,7 +105,7 @@ def main():
     hit = used[found]
     true_age, true_g = lab["age"][hit], lab["gender"][hit]
     result = {
-        "detector": args.detector, "scenes": args.scenes, "faces": int(len(used)),
+        "detector": args.detector, "detect_side": args.detect_side, "scenes": args.scenes, "faces": int(len(used)),
         "recall": round(float(found.mean()), 4),
         "pipeline_age_mae": round(float(np.abs(pipe_age[found] - true_age).mean()), 3),
         "direct_age_mae": round(float(np.abs(direct_age[hit] - true_age).mean()), 3),
