@@ -32,7 +32,6 @@ def main():
     total = time.time() - start
     state = json.loads((out / "state.json").read_text())
     config = json.loads((out / "config.json").read_text())
-    n_train = metrics.get("n_train") or None
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
     epochs = state["epoch_seconds"]
     print(json.dumps({
@@ -41,7 +40,7 @@ def main():
         "train_images_per_second": round(state["train_images"] / (sum(epochs) / len(epochs)), 1),
         "wall_seconds_total": round(total, 1), "peak_rss_gb": round(peak_gb, 2),
         "test_age_mae": round(metrics["age_mae"], 2), "test_gender_accuracy": round(metrics["gender_accuracy"], 4),
-        "n_train": n_train,
+        "n_train": metrics["n_train"],
     }, indent=2))
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from .config import AGE_BANDS, GENDERS, RACES
-from .data import decode_records, labels, read_records
-from .evaluate import band_name, summarize, test_names
+from .data import decode_records, labels
+from .evaluate import band_name, split_records_of, summarize
 from .predict import Predictor
 
 THUMB = 100
@@ -21,10 +21,7 @@ class SampleBrowser:
     """Predictions for every face of a split, with sorting and filtering."""
 
     def __init__(self, data: str, predictor: Predictor, split: str = "test"):
-        records = read_records(data)
-        if split == "test" and predictor.path is not None:
-            wanted = test_names(predictor.path)
-            records = [r for r in records if r.name.rsplit("/", 1)[-1] in wanted] or records
+        records = split_records_of(predictor.path, data, split)
         self.thumbs, records = decode_records(records, THUMB)
         self.names = [r.name.rsplit("/", 1)[-1] for r in records]
         self.labels = labels(records)

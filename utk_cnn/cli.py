@@ -4,10 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 log = logging.getLogger("utk_cnn")
 

@@ -187,7 +187,9 @@ def labels(records: list[Record]) -> dict[str, np.ndarray]:
 def _augmenter(mode: str, seed: int):
     """Augmentation for training batches of uint8 images; 'flip' is the write-up's."""
     from keras import layers  # keras layers run inside tf.data as TF ops
-    steps = [layers.RandomFlip("horizontal", seed=seed)]
+    if mode not in ("none", "flip", "full"):
+        raise ValueError(f"unknown augmentation {mode!r}: use 'none', 'flip' or 'full'")
+    steps = [] if mode == "none" else [layers.RandomFlip("horizontal", seed=seed)]
     if mode == "full":
         steps += [
             layers.RandomTranslation(0.06, 0.06, fill_mode="reflect", seed=seed + 1),
@@ -196,10 +198,6 @@ def _augmenter(mode: str, seed: int):
             layers.RandomBrightness(0.15, value_range=(0, 255), seed=seed + 4),
             layers.RandomContrast(0.2, seed=seed + 5),
         ]
-    elif mode not in ("flip", "none"):
-        raise ValueError(f"unknown augmentation {mode!r}: use 'none', 'flip' or 'full'")
-    if mode == "none":
-        steps = []
 
     def augment(images, targets):
         x = tf.cast(images, tf.float32)

@@ -67,19 +67,27 @@ def test_names(model_path) -> set[str]:
     return {n.rsplit("/", 1)[-1] for n in names}
 
 
+def split_records_of(model_path, data, split: str = "test"):
+    """The records of `data` in a run's saved test split (`test`) or all of them (`all`)."""
+    from .data import DataError, read_records
+    if split not in ("test", "all"):
+        raise ValueError(f"unknown split {split!r}: use test or all")
+    records = read_records(data)
+    if split == "all":
+        return records
+    wanted = test_names(model_path)
+    records = [r for r in records if r.name.rsplit("/", 1)[-1] in wanted]
+    if not records:
+        raise DataError(f"{data}: none of the run's test images are in this dataset; use --split all")
+    return records
+
+
 def evaluate_model(model=None, data=None, split: str = "test", flip: bool = True) -> dict:
     """Metrics of a saved model (default: the shipped one) on a dataset folder or archive."""
-    from .data import DataError, decode_records, labels, read_records
+    from .data import decode_records, labels
     from .predict import Predictor, resolve_model_path
     path = resolve_model_path(model)
-    records = read_records(data)
-    if split == "test":
-        wanted = test_names(path)
-        records = [r for r in records if r.name.rsplit("/", 1)[-1] in wanted]
-        if not records:
-            raise DataError(f"{data}: none of the run's test images are in this dataset; use --split all")
-    elif split != "all":
-        raise ValueError(f"unknown split {split!r}: use test or all")
+    records = split_records_of(path, data, split)
     predictor = Predictor.load(path, flip=flip)
     images, records = decode_records(records, predictor.image_size)
     lab = labels(records)
