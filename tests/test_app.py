@@ -63,8 +63,8 @@ def test_huge_photo_is_shrunk_for_display(demo, tmp_path):
 
 def test_webcam_handler_reports_frames_per_second(demo):
     frame = grace_hopper()
-    out, fps, t1 = demo.webcam(frame, "haar", 0.0)
-    out, fps, t2 = demo.webcam(frame, "haar", t1)
+    out, fps, t1 = demo.webcam(frame, "mtcnn-fast", 0.0)
+    out, fps, t2 = demo.webcam(frame, "mtcnn-fast", t1)
     assert out.shape == frame.shape and "frames per second" in fps and t2 > t1
 
 

@@ -1,6 +1,7 @@
 import logging
 
 import numpy as np
+import tensorflow as tf
 import pytest
 
 from utk_cnn import data as D
@@ -103,6 +104,30 @@ def test_pipeline_batches_uint8_images_and_named_targets():
     x, y = next(iter(ds))
     assert x.shape == (4, 32, 32, 3) and x.dtype.name == "uint8"
     assert set(y) == {"gender_out", "age_out", "age_dist"} and y["age_out"].shape == (4, 1)
+
+
+def test_augmentation_at_zero_strength_leaves_an_unflipped_face_unchanged():
+    images = np.random.default_rng(0).integers(0, 255, (8, 16, 16, 3), dtype=np.uint8)
+    out = D.random_affine_colour(images, tf.constant([1, 2], tf.int64), max_shift=0, max_zoom=0, max_degrees=0,
+                                 brightness=0, contrast=0).numpy()
+    for image, result in zip(images, out):  # each one is either itself or its mirror image
+        assert np.array_equal(result, image) or np.array_equal(result, image[:, ::-1])
+
+
+def test_augmentation_flips_about_half_of_a_batch():
+    images = np.tile(np.arange(16, dtype=np.uint8)[None, None, :, None], (200, 16, 1, 3))
+    out = D.random_flip(images, tf.constant([3, 4], tf.int64)).numpy()
+    flipped = np.array([np.array_equal(o, images[0][:, ::-1]) for o in out])
+    assert all(np.array_equal(o, images[0]) for o in out[~flipped])
+    assert 60 < flipped.sum() < 140
+
+
+def test_augmentation_differs_from_batch_to_batch():
+    images = np.random.default_rng(1).integers(0, 255, (4, 16, 16, 3), dtype=np.uint8)
+    lab = {"age": np.arange(4, dtype="float32"), "gender": np.zeros(4, "float32"), "race": np.zeros(4, "int32")}
+    ds = D.make_dataset(images, lab, ["gender_out", "age_out"], batch_size=4, training=True, augment="full").repeat(2)
+    first, second = [np.sort(x.numpy().reshape(4, -1), axis=0) for x, _ in ds.take(2)]
+    assert not np.array_equal(first, second)
 
 
 def test_validation_pipeline_is_neither_shuffled_nor_augmented():

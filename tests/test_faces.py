@@ -122,8 +122,24 @@ def test_huge_images_are_downscaled_for_detection(mtcnn):
     assert len(found) == 1 and found[0].box[2] > 600 and found[0].box[0] > 1000  # full-image pixels
 
 
-def test_haar_detector_returns_boxes():
-    assert len(F.HaarDetector().detect(grace_hopper())) >= 1
+def test_landmarks_come_in_face_order(mtcnn):
+    (left_eye, right_eye, nose, mouth_left, mouth_right), = [f.landmarks for f in mtcnn.detect(grace_hopper())]
+    assert left_eye[0] < right_eye[0] and mouth_left[0] < mouth_right[0]
+    assert max(left_eye[1], right_eye[1]) < nose[1] < min(mouth_left[1], mouth_right[1])
+
+
+@pytest.mark.parametrize("name", ["mtcnn-fast", "haar"])
+def test_faster_detectors_place_the_same_landmarks(mtcnn, name):
+    image = grace_hopper()
+    reference, = mtcnn.detect(image)
+    found, = F.make_detector(name).detect(image)
+    eye_distance = np.linalg.norm(reference.landmarks[1] - reference.landmarks[0])
+    assert np.abs(found.landmarks - reference.landmarks).max() < 0.15 * eye_distance
+
+
+def test_unknown_detector_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown detector 'yolo'"):
+        F.make_detector("yolo")
 
 
 def test_drawing_returns_an_annotated_copy():

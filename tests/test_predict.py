@@ -22,6 +22,29 @@ def test_predict_faces_takes_crops_of_any_size(predictor):
         assert isinstance(age, float) and age >= 0 and 0 <= p_female <= 1
 
 
+@pytest.mark.parametrize("flip", [False, True])
+def test_small_batches_through_tflite_match_the_tensorflow_path(trained_run, flip):
+    faces = np.random.default_rng(1).integers(0, 255, (3, 32, 32, 3), dtype=np.uint8)
+    lite = Predictor.load(trained_run, flip=flip)
+    full = Predictor.load(trained_run, flip=flip)
+    full.tflite_max_batch = 0  # every batch through TensorFlow
+    (age_lite, p_lite), (age_tf, p_tf) = lite.predict_arrays(faces), full.predict_arrays(faces)
+    np.testing.assert_allclose(age_lite, age_tf, atol=0.1)
+    np.testing.assert_allclose(p_lite, p_tf, atol=0.005)
+
+
+def test_training_saves_the_tflite_copy_the_predictor_loads(trained_run):
+    assert (trained_run / "model.tflite").stat().st_size > 0
+    assert Predictor.load(trained_run)._tflite_bytes == (trained_run / "model.tflite").read_bytes()
+
+
+def test_a_model_without_a_tflite_copy_is_converted_on_first_use(trained_run, tmp_path):
+    import keras
+    model = keras.models.load_model(trained_run / "model.keras", compile=False)
+    (age, p_female), = Predictor(model).predict_faces(np.zeros((1, 32, 32, 3), np.uint8))
+    assert age >= 0 and 0 <= p_female <= 1
+
+
 def test_predict_faces_rejects_non_uint8(predictor):
     with pytest.raises(ValueError, match="uint8"):
         predictor.predict_faces(np.zeros((1, 32, 32, 3), np.float32))

@@ -6,6 +6,8 @@ import json
 import logging
 import sys
 
+from .faces import DETECTORS
+
 log = logging.getLogger("utk_cnn")
 
 
@@ -43,7 +45,8 @@ def _add_predict(sub):
     p = sub.add_parser("predict", help="age and gender of every face in images or folders of images")
     p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_FOLDER")
     p.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
-    p.add_argument("--detector", default="mtcnn", choices=["mtcnn", "haar"])
+    p.add_argument("--detector", default="mtcnn", choices=sorted(DETECTORS),
+                   help="mtcnn (default), mtcnn-fast (proposals on 320 px, for video) or haar")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per file")
     p.add_argument("--out", help="folder for annotated copies of the images")
 

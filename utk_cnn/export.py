@@ -6,10 +6,10 @@ import tempfile
 from pathlib import Path
 
 import keras
-import tensorflow as tf
 
 from .io import atomic_path
 from .predict import resolve_model_path
+from .tflite import convert, saved_model
 
 FORMATS = ("savedmodel", "tflite")
 
@@ -23,20 +23,15 @@ def export_model(model_path=None, fmt: str = "savedmodel", out: str | Path = "ex
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     model = keras.models.load_model(resolve_model_path(model_path), compile=False)
     out = Path(out)
+    if fmt == "tflite":
+        with atomic_path(out) as tmp_file:
+            tmp_file.write_bytes(convert(model))
+        return out
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; choose another --out")
     with tempfile.TemporaryDirectory() as tmp:
-        saved = Path(tmp) / "savedmodel"
-        model.export(saved, format="tf_saved_model", verbose=False)
-        if fmt == "savedmodel":
-            if out.exists():
-                raise FileExistsError(f"{out} already exists; choose another --out")
-            staging = out.with_name(f".{out.name}.partial")
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.copytree(saved, staging)
-            staging.rename(out)  # the folder appears whole or not at all
-            return out
-        converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
-        converter.optimizations = []
-        flatbuffer = converter.convert()
-    with atomic_path(out) as tmp_file:
-        tmp_file.write_bytes(flatbuffer)
+        staging = out.with_name(f".{out.name}.partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(saved_model(model, Path(tmp) / "savedmodel"), staging)
+        staging.rename(out)  # the folder appears whole or not at all
     return out

@@ -2,12 +2,13 @@
 
 The model learned from UTKFace "aligned & cropped" chips, so a face from a selfie or a group
 photo is warped to look like one: a similarity transform maps its five MTCNN landmarks onto
-the mean landmark positions measured on real chips (bench/measure_chip_geometry.py). Where a
-detector gives only a box (Haar), the box is mapped onto the mean box that detector finds on
-chips. Images are read with EXIF orientation honoured, in any of grayscale, RGBA or 16 bits.
+the mean landmark positions measured on real chips (bench/measure_chip_geometry.py). Every
+detector ends in MTCNN's landmark network (ONet); a face given without landmarks is mapped
+by its box onto the mean MTCNN box on chips. Images are read with EXIF orientation honoured, in any of grayscale, RGBA or 16 bits.
 """
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
@@ -20,7 +21,6 @@ CHIP_SIZE = 200  # UTKFace aligned & cropped images are 200x200
 # (python bench/measure_chip_geometry.py ../shared/data/UTKFace.tar.gz --n 400).
 CHIP_LANDMARKS = np.array([[0.2993, 0.2891], [0.6848, 0.2902], [0.4891, 0.5164], [0.3167, 0.6849], [0.6657, 0.6853]])
 CHIP_MTCNN_BOX = (0.0788, 0.0006, 0.8187, 0.9589)
-CHIP_HAAR_BOX = (0.0939, 0.0394, 0.7937, 0.7937)
 MAX_PIXELS = 120_000_000  # refuse anything larger than a 12000x10000 photo
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
@@ -96,48 +96,115 @@ def _downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     return image, scale
 
 
+@functools.lru_cache(maxsize=1)
+def mtcnn_stages():
+    """MTCNN's PNet, RNet and ONet stages (PyPI `mtcnn`, weights inside the package), built once.
+
+    `mtcnn` calls its networks eagerly, and each eager Keras call costs milliseconds of
+    overhead per pyramid level; compiled once with a shape-free signature they cost a fraction
+    (a 640x480 frame: about 300 ms down to about 60 ms).
+    """
+    import tensorflow as tf
+    from mtcnn import MTCNN
+
+    from .model import precision_policy
+    with precision_policy("float32"):  # its networks must not pick up a training run's bfloat16
+        stages = MTCNN().stages
+    for stage in stages:
+        stage._model = tf.function(stage._model, input_signature=[tf.TensorSpec((None, None, None, 3), tf.float32)])
+    return tuple(stages)
+
+
+def _mtcnn_input(image: np.ndarray):
+    from mtcnn.utils.images import standarize_batch
+    return standarize_batch([image.astype(np.float32)], normalize=True)[:2]
+
+
+def _landmark_faces(image: np.ndarray, candidates: np.ndarray, min_confidence: float) -> list[Face]:
+    """ONet on candidate boxes (rows [0, x1, y1, x2, y2, score] in image pixels): scored faces with landmarks."""
+    import tensorflow as tf
+    onet = mtcnn_stages()[2]
+    normalized, shapes = _mtcnn_input(image)
+    try:
+        rows = onet(bboxes_batch=candidates, images_normalized=normalized, images_oshapes=shapes)
+    except tf.errors.InvalidArgumentError:  # mtcnn's way of saying "no candidates left"
+        return []
+    height, width = image.shape[:2]
+    faces = []
+    for row in rows:
+        if row[5] < min_confidence:
+            continue
+        x1, y1 = max(0.0, row[1]), max(0.0, row[2])
+        x2, y2 = min(width - 1.0, row[3]), min(height - 1.0, row[4])
+        marks = row[6:16].reshape(2, 5).T  # mtcnn lists the five x, then the five y
+        faces.append(Face((x1, y1, x2 - x1, y2 - y1), float(row[5]), marks))
+    return faces
+
+
+def _in_original_pixels(faces: list[Face], scale: float) -> list[Face]:
+    return [Face(tuple(int(round(v / scale)) for v in f.box), f.confidence, f.landmarks / scale) for f in faces]
+
+
 class MtcnnDetector:
-    """MTCNN (PyPI `mtcnn`, weights inside the package): boxes and five landmarks."""
+    """MTCNN: boxes and five landmarks, the most accurate of our detectors.
 
-    def __init__(self, max_side: int = 640, min_confidence: float = 0.9):
-        from mtcnn import MTCNN
+    Only the proposal stages (PNet, RNet) run on the image shrunk to `max_side`; the final
+    stage (ONet), which places the landmarks the alignment depends on, sees each candidate in
+    the image at up to `refine_side`, so a small proposal image costs little precision.
+    Faces smaller than about `max_side / 32` of the long side are not proposed.
+    """
 
-        from .model import precision_policy
-        self.max_side, self.min_confidence = max_side, min_confidence
-        with precision_policy("float32"):  # its networks must not pick up a training run's bfloat16
-            self._mtcnn = MTCNN()
+    def __init__(self, max_side: int = 640, refine_side: int = 1280, min_confidence: float = 0.9):
+        self.max_side, self.refine_side, self.min_confidence = max_side, refine_side, min_confidence
+        mtcnn_stages()
 
     def detect(self, image: np.ndarray) -> list[Face]:
+        import tensorflow as tf
+        pnet, rnet, _ = mtcnn_stages()
         small, scale = _downscale(image, self.max_side)
-        found = self._mtcnn.detect_faces(small)  # its min_face_size option misses faces in mtcnn 1.0
-        faces = []
-        for f in found:
-            if f["confidence"] < self.min_confidence:
-                continue
-            k = f["keypoints"]
-            marks = np.array([k["left_eye"], k["right_eye"], k["nose"], k["mouth_left"], k["mouth_right"]], float)
-            box = tuple(int(round(v / scale)) for v in f["box"])
-            faces.append(Face(box, float(f["confidence"]), marks / scale))
-        return faces
+        normalized, shapes = _mtcnn_input(small)
+        try:
+            boxes = pnet(bboxes_batch=None, images_normalized=normalized, images_oshapes=shapes)
+            boxes = rnet(bboxes_batch=boxes, images_normalized=normalized, images_oshapes=shapes)
+        except tf.errors.InvalidArgumentError:
+            return []
+        fine, fine_scale = _downscale(image, max(self.max_side, self.refine_side))
+        boxes[:, 1:5] *= fine_scale / scale
+        return _in_original_pixels(_landmark_faces(fine, boxes, self.min_confidence), fine_scale)
 
 
 class HaarDetector:
-    """OpenCV's frontal-face Haar cascade (ships with opencv-python < 5): fast, boxes only."""
+    """OpenCV's frontal-face Haar cascade (ships with opencv-python < 5) proposes, MTCNN's ONet places landmarks.
 
-    def __init__(self, max_side: int = 640, min_neighbors: int = 5):
-        self.max_side, self.min_neighbors = max_side, min_neighbors
+    The cascade is cheap but gives boxes only, and box-only crops are badly framed; ONet
+    re-scores each box (dropping the cascade's false alarms) and adds the five landmarks.
+    It misses faces turned or tilted away from frontal more often than MTCNN does.
+    """
+
+    def __init__(self, max_side: int = 640, refine_side: int = 1280, min_neighbors: int = 3,
+                 min_confidence: float = 0.9):
+        self.max_side, self.refine_side = max_side, refine_side
+        self.min_neighbors, self.min_confidence = min_neighbors, min_confidence
         self._cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+        mtcnn_stages()
 
     def detect(self, image: np.ndarray) -> list[Face]:
         small, scale = _downscale(image, self.max_side)
         gray = cv2.equalizeHist(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
-        boxes, _, weights = self._cascade.detectMultiScale3(
-            gray, scaleFactor=1.1, minNeighbors=self.min_neighbors, minSize=(24, 24), outputRejectLevels=True)
-        return [Face(tuple(int(round(v / scale)) for v in box), float(1 / (1 + np.exp(-w))))
-                for box, w in zip(boxes, np.ravel(weights))]
+        boxes = self._cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=self.min_neighbors, minSize=(24, 24))
+        if len(boxes) == 0:
+            return []
+        fine, fine_scale = _downscale(image, max(self.max_side, self.refine_side))
+        x, y, w, h = (np.asarray(boxes, float) * fine_scale / scale).T
+        candidates = np.stack([np.zeros_like(x), x, y, x + w, y + h, np.ones_like(x)], axis=1)
+        return _in_original_pixels(_landmark_faces(fine, candidates, self.min_confidence), fine_scale)
 
 
-DETECTORS = {"mtcnn": MtcnnDetector, "haar": HaarDetector}
+DETECTORS = {
+    "mtcnn": MtcnnDetector,                                    # photos: proposals on 640 px
+    "mtcnn-fast": functools.partial(MtcnnDetector, max_side=320),  # webcam: proposals on 320 px
+    "haar": HaarDetector,
+}
 
 
 def make_detector(name: str = "mtcnn"):
@@ -146,25 +213,24 @@ def make_detector(name: str = "mtcnn"):
     return DETECTORS[name]()
 
 
-def chip_transform(face: Face, chip_box=CHIP_HAAR_BOX) -> np.ndarray:
-    """2x3 similarity matrix taking image pixels to a CHIP_SIZE chip."""
+def chip_transform(face: Face) -> np.ndarray:
+    """2x3 similarity matrix taking image pixels to a CHIP_SIZE chip: from the landmarks, else from the box."""
     if face.landmarks is not None:
         target = CHIP_LANDMARKS * CHIP_SIZE
         matrix, _ = cv2.estimateAffinePartial2D(face.landmarks.astype(np.float32), target.astype(np.float32),
                                                 method=cv2.LMEDS)
         if matrix is not None:
             return matrix
-        chip_box = CHIP_MTCNN_BOX
     x, y, w, h = face.box
-    bx, by, bw, bh = (v * CHIP_SIZE for v in chip_box)
+    bx, by, bw, bh = (v * CHIP_SIZE for v in CHIP_MTCNN_BOX)
     scale = (bw / max(w, 1) + bh / max(h, 1)) / 2
     cx, cy = x + w / 2, y + h / 2
     return np.array([[scale, 0, bx + bw / 2 - scale * cx], [0, scale, by + bh / 2 - scale * cy]])
 
 
-def align_face(image: np.ndarray, face: Face, chip_box=CHIP_HAAR_BOX) -> np.ndarray:
+def align_face(image: np.ndarray, face: Face) -> np.ndarray:
     """A CHIP_SIZE x CHIP_SIZE uint8 crop of `face` in UTKFace geometry."""
-    matrix = chip_transform(face, chip_box)
+    matrix = chip_transform(face)
     scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
     if scale < 0.5:  # shrink the face's region first (area filter) so the warp does not alias
         inverse = cv2.invertAffineTransform(matrix)

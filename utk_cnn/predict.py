@@ -1,10 +1,11 @@
-"""Age and gender for face crops, through one compiled call of a saved model."""
+"""Age and gender for face crops: TFLite for a few faces at a time, one compiled TensorFlow call for many."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import NamedTuple
 
 from .faces import align_face, make_detector, to_rgb_uint8
+from .tflite import TFLiteRunner, convert
 
 import keras
 import numpy as np
@@ -30,11 +31,20 @@ def resolve_model_path(path: str | Path | None = None) -> Path:
 
 
 class Predictor:
-    """Loads a model once and predicts age and gender for batches of face crops of any size."""
+    """Loads a model once and predicts age and gender for batches of face crops of any size.
 
-    def __init__(self, model: keras.Model, path: Path | None = None, flip: bool = True, detector: str = "mtcnn"):
+    Batches of up to `tflite_max_batch` faces run through a TFLite copy of the model (read from
+    a `.tflite` file saved beside the `.keras` one, else converted on first use); larger ones
+    through a TensorFlow function compiled once. `flip` averages each face with its mirror image.
+    """
+
+    tflite_max_batch = 16
+
+    def __init__(self, model: keras.Model, path: Path | None = None, flip: bool = True, detector: str = "mtcnn",
+                 tflite: bytes | None = None):
         self.model, self.path, self.flip = model, path, flip
         self.detector_name, self._detectors = detector, {}
+        self._tflite_bytes, self._tflite = tflite, None
         self.image_size = int(model.inputs[0].shape[1])
         size = self.image_size
 
@@ -52,7 +62,21 @@ class Predictor:
     @classmethod
     def load(cls, path: str | Path | None = None, flip: bool = True, detector: str = "mtcnn") -> "Predictor":
         path = resolve_model_path(path)
-        return cls(keras.models.load_model(path, compile=False), path, flip=flip, detector=detector)
+        lite = path.with_suffix(".tflite")
+        fresh = lite.exists() and lite.stat().st_mtime >= path.stat().st_mtime
+        return cls(keras.models.load_model(path, compile=False), path, flip=flip, detector=detector,
+                   tflite=lite.read_bytes() if fresh else None)
+
+    def _small_batch(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._tflite is None:
+            self._tflite = TFLiteRunner(self._tflite_bytes or convert(self.model))
+        n = len(faces)
+        batch = np.concatenate([faces, faces[:, :, ::-1]]) if self.flip else faces
+        out = self._tflite(batch)
+        age, p = out["age_out"].reshape(-1), out["gender_out"].reshape(-1)
+        if self.flip:
+            age, p = (age[:n] + age[n:]) / 2, (p[:n] + p[n:]) / 2
+        return age, p
 
     def resize(self, faces: np.ndarray) -> np.ndarray:
         faces = np.asarray(faces)
@@ -68,6 +92,8 @@ class Predictor:
     def predict_arrays(self, faces: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
         """(ages, p_female) as arrays, for evaluation over many faces."""
         faces = self.resize(faces)
+        if 0 < len(faces) <= self.tflite_max_batch:
+            return self._small_batch(faces)
         ages, probs = [], []
         for start in range(0, len(faces), batch_size):
             age, p = self._call(tf.constant(faces[start:start + batch_size]))

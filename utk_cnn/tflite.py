@@ -1,0 +1,48 @@
+"""TFLite conversion and a small-batch TFLite runner.
+
+At batch 1 a TensorFlow call spends most of its time in per-call overhead; the TFLite
+interpreter with its XNNPACK CPU kernels does not, so the Predictor sends small batches
+(a webcam frame's faces) here and large ones (evaluation) to TensorFlow.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+def saved_model(model: keras.Model, folder: Path) -> Path:
+    """The model as a SavedModel whose `serve` signature takes uint8 images."""
+    model.export(folder, format="tf_saved_model", verbose=False)
+    return folder
+
+
+def convert(model: keras.Model) -> bytes:
+    """A float32 TFLite flatbuffer with the model's named outputs (gender_out, age_out, ...)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model(model, Path(tmp) / "savedmodel")))
+        return converter.convert()
+
+
+class TFLiteRunner:
+    """One interpreter, called under a lock (an interpreter serves one call at a time)."""
+
+    def __init__(self, flatbuffer: bytes, threads: int | None = None):
+        with warnings.catch_warnings():  # TF warns that tf.lite moves to the ai-edge-litert package
+            warnings.simplefilter("ignore")
+            self._interpreter = tf.lite.Interpreter(model_content=flatbuffer,
+                                                    num_threads=threads or min(4, os.cpu_count() or 1))
+        self._runner = self._interpreter.get_signature_runner()
+        (self._input,) = self._runner.get_input_details()
+        self._lock = threading.Lock()
+
+    def __call__(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        with self._lock:
+            outputs = self._runner(**{self._input: np.ascontiguousarray(images, dtype=np.uint8)})
+            return {name: np.array(value) for name, value in outputs.items()}
