@@ -84,7 +84,7 @@ def main():
     direct_age, direct_p = predictor.predict_arrays(chips)
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(len(records))
-    used, found, pipe_age, pipe_p = [], [], [], []
+    used, found, pipe_age, pipe_p, sizes = [], [], [], [], []
     cursor = 0
     for _ in range(args.scenes):
         scene, placed = background(rng), []
@@ -98,22 +98,29 @@ def main():
         for x, y, s, i in placed:
             hit = matched((x, y, s, s), faces)
             used.append(i)
+            sizes.append(s)
             found.append(hit is not None)
             pipe_age.append(hit["age"] if hit else np.nan)
             pipe_p.append((hit["gender_confidence"] if hit["gender"] == "female" else 1 - hit["gender_confidence"])
                           if hit else np.nan)
-    used, found = np.array(used), np.array(found)
+    used, found, sizes = np.array(used), np.array(found), np.array(sizes)
     pipe_age, pipe_p = np.array(pipe_age), np.array(pipe_p)
-    hit = used[found]
-    true_age, true_g = lab["age"][hit], lab["gender"][hit]
-    result = {
-        "detector": args.detector, "detect_side": predictor.detector().max_side, "scenes": args.scenes, "faces": int(len(used)),
-        "recall": round(float(found.mean()), 4),
-        "pipeline_age_mae": round(float(np.abs(pipe_age[found] - true_age).mean()), 3),
-        "direct_age_mae": round(float(np.abs(direct_age[hit] - true_age).mean()), 3),
-        "pipeline_gender_accuracy": round(float(((pipe_p[found] >= 0.5) == true_g).mean()), 4),
-        "direct_gender_accuracy": round(float(((direct_p[hit] >= 0.5) == true_g).mean()), 4),
-    }
+
+    def scores(keep):
+        """Recall, then pipeline vs direct accuracy on the faces found, for the faces in `keep`."""
+        ok = keep & found
+        true_age, true_g = lab["age"][used[ok]], lab["gender"][used[ok]]
+        return {
+            "faces": int(keep.sum()), "recall": round(float(found[keep].mean()), 4),
+            "pipeline_age_mae": round(float(np.abs(pipe_age[ok] - true_age).mean()), 3),
+            "direct_age_mae": round(float(np.abs(direct_age[used[ok]] - true_age).mean()), 3),
+            "pipeline_gender_accuracy": round(float(((pipe_p[ok] >= 0.5) == true_g).mean()), 4),
+            "direct_gender_accuracy": round(float(((direct_p[used[ok]] >= 0.5) == true_g).mean()), 4),
+        }
+    result = {"detector": args.detector, "detect_side": predictor.detector().max_side, "scenes": args.scenes,
+              **scores(np.ones(len(used), bool)),
+              "by_face_size": {f"{lo}-{hi - 1} px": scores((sizes >= lo) & (sizes < hi))
+                               for lo, hi in ((60, 100), (100, 180), (180, 301))}}
     # Latency: one 640x480 frame with 1 face and with 4 faces, median of 30 after warm-up.
     for n_faces in (1, 4):
         scene, placed = background(np.random.default_rng(99)), []

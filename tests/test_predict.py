@@ -38,6 +38,15 @@ def test_training_saves_the_tflite_copy_the_predictor_loads(trained_run):
     assert Predictor.load(trained_run)._tflite_bytes == (trained_run / "model.tflite").read_bytes()
 
 
+def test_a_tflite_copy_of_other_weights_is_ignored(trained_run, tmp_path):
+    import shutil
+    for name in ("model.keras", "model.tflite", "model.tflite.json", "config.json"):
+        shutil.copy(trained_run / name, tmp_path / name)
+    with open(tmp_path / "model.keras", "ab") as f:  # as if the model were replaced after conversion
+        f.write(b" ")
+    assert Predictor.load(tmp_path)._tflite_bytes is None
+
+
 def test_a_model_without_a_tflite_copy_is_converted_on_first_use(trained_run, tmp_path):
     import keras
     model = keras.models.load_model(trained_run / "model.keras", compile=False)

@@ -3,7 +3,15 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter off stderr
 
-from .predict import AgeGender, Predictor
+from .io import native_stderr_silenced  # noqa: E402
+
+with native_stderr_silenced():  # TensorFlow's C++ start-up lines ignore TF_CPP_MIN_LOG_LEVEL
+    import keras  # noqa: F401
+    import tensorflow
+
+    tensorflow.config.list_physical_devices()  # probes for CUDA, which logs when there is none
+
+from .predict import AgeGender, Predictor  # noqa: E402
 
 __all__ = ["Predictor", "AgeGender"]
 __version__ = "0.1.0"

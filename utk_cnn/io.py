@@ -1,8 +1,9 @@
-"""Atomic writes: a crash mid-save never leaves a half-written file in place of a good one."""
+"""Atomic writes (a crash mid-save never leaves a half-written file in place of a good one), quiet native logs."""
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,3 +35,25 @@ def write_json(path: str | Path, data) -> None:
 
 def read_json(path: str | Path):
     return json.loads(Path(path).read_text())
+
+
+@contextmanager
+def native_stderr_silenced():
+    """Hide C++ log lines (TensorFlow start-up, TFLite conversion) that ignore TF_CPP_MIN_LOG_LEVEL.
+
+    Exceptions still propagate, and are printed after stderr is back.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (notebooks, pytest capture)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)

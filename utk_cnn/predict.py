@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .faces import align_face, make_detector, to_rgb_uint8
-from .tflite import TFLiteRunner, convert
+from .tflite import TFLiteRunner, convert, load_copy
 
 import keras
 import numpy as np
@@ -33,8 +33,9 @@ def resolve_model_path(path: str | Path | None = None) -> Path:
 class Predictor:
     """Loads a model once and predicts age and gender for batches of face crops of any size.
 
-    Batches of up to `tflite_max_batch` faces run through a TFLite copy of the model (read from
-    a `.tflite` file saved beside the `.keras` one, else converted on first use); larger ones
+    Batches of up to `tflite_max_batch` faces run through a TFLite copy of the model (the
+    `.tflite` file saved beside the `.keras` one from the same weights, else converted on first
+    use); larger ones
     through a TensorFlow function compiled once. `flip` averages each face with its mirror image.
     """
 
@@ -49,6 +50,7 @@ class Predictor:
         size = self.image_size
 
         @tf.function(input_signature=[tf.TensorSpec((None, size, size, 3), tf.uint8)], reduce_retracing=True)
+        @tf.autograph.experimental.do_not_convert  # plain graph code; AutoGraph only warns about it
         def _call(images):
             outputs = model(images, training=False)
             age, p = tf.reshape(outputs["age_out"], [-1]), tf.reshape(outputs["gender_out"], [-1])
@@ -62,10 +64,8 @@ class Predictor:
     @classmethod
     def load(cls, path: str | Path | None = None, flip: bool = True, detector: str = "mtcnn") -> "Predictor":
         path = resolve_model_path(path)
-        lite = path.with_suffix(".tflite")
-        fresh = lite.exists() and lite.stat().st_mtime >= path.stat().st_mtime
         return cls(keras.models.load_model(path, compile=False), path, flip=flip, detector=detector,
-                   tflite=lite.read_bytes() if fresh else None)
+                   tflite=load_copy(path))
 
     def _small_batch(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self._tflite is None:

@@ -6,6 +6,8 @@ interpreter with its XNNPACK CPU kernels does not, so the Predictor sends small 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 import threading
@@ -15,6 +17,8 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+
+from .io import atomic_path, native_stderr_silenced
 
 
 def saved_model(model: keras.Model, folder: Path) -> Path:
@@ -27,7 +31,35 @@ def convert(model: keras.Model) -> bytes:
     """A float32 TFLite flatbuffer with the model's named outputs (gender_out, age_out, ...)."""
     with tempfile.TemporaryDirectory() as tmp:
         converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model(model, Path(tmp) / "savedmodel")))
-        return converter.convert()
+        with native_stderr_silenced():  # the converter logs a dozen C++ lines
+            return converter.convert()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def save_copy(model: keras.Model, keras_path: Path) -> Path:
+    """Write `<name>.tflite` beside a saved `.keras` file, with a note of which file it was made from."""
+    keras_path = Path(keras_path)
+    lite = keras_path.with_suffix(".tflite")
+    with atomic_path(lite) as tmp:
+        tmp.write_bytes(convert(model))
+    with atomic_path(lite.with_suffix(".tflite.json")) as tmp:
+        tmp.write_text(json.dumps({"source": keras_path.name, "source_sha256": _sha256(keras_path)}))
+    return lite
+
+
+def load_copy(keras_path: Path) -> bytes | None:
+    """The TFLite copy beside a `.keras` file, or None if there is none or it was made from another file."""
+    lite = Path(keras_path).with_suffix(".tflite")
+    try:
+        note = json.loads(lite.with_suffix(".tflite.json").read_text())
+        if note.get("source_sha256") == _sha256(keras_path):
+            return lite.read_bytes()
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 class TFLiteRunner:

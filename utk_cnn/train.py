@@ -23,7 +23,7 @@ from .losses import age_distribution_loss
 from .model import build_model, precision_policy
 from .plots import plot_curves
 from .predict import Predictor
-from .tflite import convert
+from .tflite import save_copy
 
 log = logging.getLogger("utk_cnn")
 
@@ -217,8 +217,7 @@ def save_inference_model(model: keras.Model, cfg: TrainConfig, path: Path) -> ke
     clean.set_weights(model.get_weights())
     with atomic_path(path) as tmp:
         clean.save(tmp)
-    with atomic_path(path.with_suffix(".tflite")) as tmp:  # what the Predictor runs small batches on
-        tmp.write_bytes(convert(clean))
+    save_copy(clean, path)  # the TFLite copy the Predictor runs small batches on
     return clean
 
 
