@@ -114,6 +114,15 @@ def test_augmentation_at_zero_strength_leaves_an_unflipped_face_unchanged():
         assert np.array_equal(result, image) or np.array_equal(result, image[:, ::-1])
 
 
+def test_flat_fill_paints_uncovered_borders_one_colour():
+    images = np.random.default_rng(2).integers(0, 255, (6, 32, 32, 3), dtype=np.uint8)
+    out = D.random_affine_colour(images, tf.constant([5, 6], tf.int64), max_shift=0.2, max_zoom=0, max_degrees=0,
+                                 brightness=0, contrast=0, flat_fill=1.0).numpy()
+    for result in out:  # shifted by up to 6 px: some edge column or row is uncovered, hence one flat colour
+        edges = [result[:, 0], result[:, -1], result[0], result[-1]]
+        assert any((edge == edge[0]).all() for edge in edges)
+
+
 def test_augmentation_flips_about_half_of_a_batch():
     images = np.tile(np.arange(16, dtype=np.uint8)[None, None, :, None], (200, 16, 1, 3))
     out = D.random_flip(images, tf.constant([3, 4], tf.int64)).numpy()

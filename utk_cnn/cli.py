@@ -22,7 +22,7 @@ def _add_train(sub):
     p.add_argument("--learning-rate", "--lr", type=float)
     p.add_argument("--optimizer", choices=["adam", "adamw"])
     p.add_argument("--patience", type=int)
-    p.add_argument("--augment", choices=["none", "flip", "full"])
+    p.add_argument("--augment", choices=["none", "flip", "full", "photo"])
     p.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="use only N images, for quick runs")

@@ -32,7 +32,8 @@ class TrainConfig:
     optimizer: str | None = None          # "adam" (write-up) or "adamw" (warm-up + cosine decay)
     weight_decay: float | None = None
     patience: int | None = None           # EarlyStopping on val_loss, best weights restored
-    augment: str | None = None            # "flip" (write-up) or "full" (flip, shift, zoom, rotate, colour)
+    augment: str | None = None            # "flip" (write-up), "full" (flip, shift, zoom, rotate, colour) or
+                                          # "photo" (full, half the uncovered borders flat-filled)
     precision: str | None = None          # "float32", "mixed_bfloat16", "mixed_float16" or "auto"
     seed: int = 0
     val_fraction: float = 0.1

@@ -4,7 +4,8 @@ The model learned from UTKFace "aligned & cropped" chips, so a face from a selfi
 photo is warped to look like one: a similarity transform maps its five MTCNN landmarks onto
 the mean landmark positions measured on real chips (bench/measure_chip_geometry.py). Every
 detector ends in MTCNN's landmark network (ONet); a face given without landmarks is mapped
-by its box onto the mean MTCNN box on chips. Images are read with EXIF orientation honoured, in any of grayscale, RGBA or 16 bits.
+by its box onto the mean MTCNN box on chips. Images are read with EXIF orientation honoured,
+in any of grayscale, RGBA or 16 bits.
 """
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def mtcnn_stages():
 
     `mtcnn` calls its networks eagerly, and each eager Keras call costs milliseconds of
     overhead per pyramid level; compiled once with a shape-free signature they cost a fraction
-    (a 640x480 frame: about 300 ms down to about 60 ms).
+    (a whole 640x480 frame, detection to prediction: 323 ms before, 89 ms after; docs/benchmarks.md).
     """
     import tensorflow as tf
     from mtcnn import MTCNN

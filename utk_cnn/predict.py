@@ -35,8 +35,8 @@ class Predictor:
 
     Batches of up to `tflite_max_batch` faces run through a TFLite copy of the model (the
     `.tflite` file saved beside the `.keras` one from the same weights, else converted on first
-    use); larger ones
-    through a TensorFlow function compiled once. `flip` averages each face with its mirror image.
+    use); larger ones through a TensorFlow function compiled once. `flip` averages each face
+    with its mirror image.
     """
 
     tflite_max_batch = 16
