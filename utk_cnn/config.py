@@ -16,7 +16,7 @@ ARCH_DEFAULTS = {
     "seed": dict(image_size=128, epochs=50, batch_size=32, learning_rate=1e-3, optimizer="adam",
                  patience=20, augment="flip", precision="float32", weight_decay=0.0),
     "utknet": dict(image_size=64, epochs=45, batch_size=64, learning_rate=2e-3, optimizer="adamw",
-                   patience=45, augment="full", precision="auto", weight_decay=5e-4),
+                   patience=45, augment="photo", precision="auto", weight_decay=5e-4),
 }
 
 
