@@ -33,7 +33,6 @@ BATCH = 32
 def writeup_loader(folder: str, size: int):
     """The write-up's code, with only the resize added."""
     import cv2
-    import numpy as np
     import tensorflow as tf
     filenames = sorted(f for f in os.listdir(folder) if f.lower().endswith(".jpg"))
     images, age_labels, gender_labels = [], [], []
