@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
 from utk_cnn.data import decode_records, labels, read_records  # noqa: E402
-from utk_cnn.evaluate import test_names  # noqa: E402
+from utk_cnn.evaluate import split_names  # noqa: E402
 
 
 def background(rng, h=480, w=640):
@@ -77,7 +77,7 @@ def main():
     predictor = Predictor.load(args.model, detector=args.detector)
     if args.detect_side:
         predictor.detector().max_side = args.detect_side
-    wanted = test_names(predictor.path)
+    wanted = split_names(predictor.path, "test")
     records = [r for r in read_records(args.data) if r.name.rsplit("/", 1)[-1] in wanted]
     chips, records = decode_records(records, 200)
     lab = labels(records)

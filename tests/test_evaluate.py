@@ -35,6 +35,14 @@ def test_evaluate_all_uses_every_valid_image(trained_run, capsys):
     assert json.loads(capsys.readouterr().out)["n"] == 60
 
 
+def test_evaluate_val_uses_the_runs_validation_split(trained_run, capsys):
+    data = json.loads((trained_run / "config.json").read_text())["data"]
+    assert main(["evaluate", "--model", str(trained_run), "--data", data, "--split", "val", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n"] == len(json.loads((trained_run / "config.json").read_text())["split"]["val"])
+    assert result["split"] == "val"
+
+
 def test_run_metrics_match_a_fresh_evaluation(trained_run, capsys):
     data = json.loads((trained_run / "config.json").read_text())["data"]
     main(["evaluate", "--model", str(trained_run), "--data", data, "--json"])

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from utk_cnn.model import ARCHITECTURES, MAX_AGE, build_model
+from utk_cnn.model import ARCHITECTURES, MAX_AGE, AgeMedian, build_model
 
 
 def _layers_of(model, kind):
@@ -39,13 +39,30 @@ def test_models_take_raw_uint8_and_name_their_outputs():
         assert p.shape == (2, 1) and ((p >= 0) & (p <= 1)).all()
 
 
-def test_utknet_age_is_the_expectation_of_its_age_bins():
+def test_utknet_trains_on_the_expectation_of_its_age_bins():
     model = build_model("utknet", 32)
     out = model(np.random.default_rng(0).integers(0, 255, (3, 32, 32, 3), dtype=np.uint8))
     dist = np.asarray(out["age_dist"])
     assert dist.shape == (3, MAX_AGE + 1)
     np.testing.assert_allclose(dist.sum(1), 1, atol=1e-5)
     np.testing.assert_allclose(np.asarray(out["age_out"]).ravel(), dist @ np.arange(MAX_AGE + 1), rtol=1e-4)
+
+
+def test_age_median_interpolates_within_the_median_bin():
+    probs = np.zeros((3, MAX_AGE + 1), "float32")
+    probs[0, 30] = 1                    # all mass on 30: the median is 30
+    probs[1, 20:30] = 0.1               # uniform over 20..29, that is over (19.5, 29.5]
+    probs[2, [10, 40]] = [0.25, 0.75]   # a quarter at 10: the median sits a third into bin 40
+    np.testing.assert_allclose(np.asarray(AgeMedian()(probs)).ravel(), [30, 24.5, 39.5 + 1 / 3], atol=1e-4)
+
+
+def test_saved_utknet_reports_the_median_age_and_keeps_the_mean():
+    trained, saved = build_model("utknet", 32), build_model("utknet", 32, inference=True)
+    saved.set_weights(trained.get_weights())
+    images = np.random.default_rng(1).integers(0, 255, (2, 32, 32, 3), dtype=np.uint8)
+    before, after = trained(images), saved(images)
+    np.testing.assert_allclose(np.asarray(after["age_mean"]), np.asarray(before["age_out"]), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(after["age_out"]), np.asarray(AgeMedian()(before["age_dist"])), rtol=1e-5)
 
 
 def test_architectures_are_registered_by_name():

@@ -7,6 +7,7 @@ import pytest
 from test_faces import grace_hopper
 from utk_cnn import Predictor
 from utk_cnn.cli import main
+from utk_cnn.model import distribution_median
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +21,14 @@ def test_predict_faces_takes_crops_of_any_size(predictor):
     assert len(out) == 3
     for age, p_female in out:
         assert isinstance(age, float) and age >= 0 and 0 <= p_female <= 1
+
+
+def test_flip_averaging_reports_the_median_of_the_mean_age_distribution(predictor):
+    faces = np.random.default_rng(2).integers(0, 255, (2, 32, 32, 3), dtype=np.uint8)
+    model = predictor.model
+    dist = (np.asarray(model(faces)["age_dist"]) + np.asarray(model(faces[:, :, ::-1])["age_dist"])) / 2
+    ages, _ = predictor.predict_arrays(faces)
+    np.testing.assert_allclose(ages, np.asarray(distribution_median(dist)).ravel(), atol=1e-3)
 
 
 @pytest.mark.parametrize("flip", [False, True])

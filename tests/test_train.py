@@ -64,3 +64,15 @@ def test_resume_continues_an_interrupted_run(utk_folder, tmp_path, monkeypatch):
 def test_resume_without_a_run_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing to resume"):
         train(TrainConfig(data="", out=str(tmp_path / "none")), resume=True)
+
+
+def test_final_refit_trains_on_validation_images_and_keeps_the_test_split(utk_folder, tmp_path):
+    plain = _small_config(utk_folder, tmp_path / "plain")
+    refit = _small_config(utk_folder, tmp_path / "refit")
+    refit.train_on_val = True
+    plain_metrics, refit_metrics = train(plain, verbose=0), train(refit, verbose=0)
+    plain_split = json.loads((tmp_path / "plain" / "config.json").read_text())["split"]
+    refit_split = json.loads((tmp_path / "refit" / "config.json").read_text())["split"]
+    assert refit_split["test"] == plain_split["test"]
+    assert refit_metrics["n_train"] == plain_metrics["n_train"] + len(plain_split["val"])
+    assert refit_metrics["train_on_val"] and not plain_metrics["train_on_val"]

@@ -11,6 +11,7 @@ with native_stderr_silenced():  # TensorFlow's C++ start-up lines ignore TF_CPP_
 
     tensorflow.config.list_physical_devices()  # probes for CUDA, which logs when there is none
 
+from . import model  # noqa: E402,F401  registers AgeMedian: `import utk_cnn` lets keras.models.load_model read our files
 from .predict import AgeGender, Predictor  # noqa: E402
 
 __all__ = ["Predictor", "AgeGender"]

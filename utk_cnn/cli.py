@@ -27,6 +27,8 @@ def _add_train(sub):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="use only N images, for quick runs")
     p.add_argument("--time-limit", type=float, dest="time_limit_min", help="wall-clock budget in minutes: no epoch starts that would end past it")
+    p.add_argument("--train-on-val", action="store_true",
+                   help="final refit: train on the training and validation splits, keep the last epoch")
     p.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"])
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
 
@@ -35,8 +37,8 @@ def _add_evaluate(sub):
     p = sub.add_parser("evaluate", help="metrics of a model on a dataset")
     p.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
     p.add_argument("--data", required=True, help="UTKFace folder or archive")
-    p.add_argument("--split", choices=["test", "all"], default="test",
-                   help="test: the run's saved test split; all: every valid image")
+    p.add_argument("--split", choices=["test", "val", "all"], default="test",
+                   help="test (or val): the run's saved test (validation) split; all: every valid image")
     p.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 

@@ -41,6 +41,8 @@ class TrainConfig:
     limit: int | None = None              # use only N images (quick runs)
     time_limit_min: float | None = None   # stop after the epoch that crosses this wall-clock budget
     dedupe_train: bool = True             # byte-identical training images: keep one, drop conflicting genders
+    train_on_val: bool = False            # final refit: train on train + validation, keep the last epoch
+                                          # (validation curves then show seen images; test stays unseen)
     strategy: str = "default"             # tf.distribute: "default", "mirrored" or "multiworker"
     split: dict = field(default_factory=dict)  # filled in by training: the file names of val and test
 

@@ -55,30 +55,30 @@ def format_report(metrics: dict) -> str:
     return "\n".join(lines)
 
 
-def test_names(model_path) -> set[str]:
-    """File names (base names) of the test split saved beside a run's model."""
+def split_names(model_path, split: str = "test") -> set[str]:
+    """File names (base names) of a split (test or val) saved beside a run's model."""
     from .io import read_json
     config = model_path.parent / "config.json"
     if not config.exists():
         raise FileNotFoundError(f"{config}: no saved split beside the model; use --split all")
-    names = read_json(config).get("split", {}).get("test")
+    names = read_json(config).get("split", {}).get(split)
     if not names:
-        raise ValueError(f"{config} holds no test split; use --split all")
+        raise ValueError(f"{config} holds no {split} split; use --split all")
     return {n.rsplit("/", 1)[-1] for n in names}
 
 
 def split_records_of(model_path, data, split: str = "test"):
-    """The records of `data` in a run's saved test split (`test`) or all of them (`all`)."""
+    """The records of `data` in a run's saved test or validation split, or all of them (`all`)."""
     from .data import DataError, read_records
-    if split not in ("test", "all"):
-        raise ValueError(f"unknown split {split!r}: use test or all")
+    if split not in ("test", "val", "all"):
+        raise ValueError(f"unknown split {split!r}: use test, val or all")
     records = read_records(data)
     if split == "all":
         return records
-    wanted = test_names(model_path)
+    wanted = split_names(model_path, split)
     records = [r for r in records if r.name.rsplit("/", 1)[-1] in wanted]
     if not records:
-        raise DataError(f"{data}: none of the run's test images are in this dataset; use --split all")
+        raise DataError(f"{data}: none of the run's {split} images are in this dataset; use --split all")
     return records
 
 

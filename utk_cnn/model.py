@@ -38,10 +38,11 @@ def register(name: str):
     return wrap
 
 
-def build_model(arch: str, image_size: int) -> keras.Model:
+def build_model(arch: str, image_size: int, inference: bool = False) -> keras.Model:
+    """`inference=True` builds the network that gets saved: same weights, its best point estimates as outputs."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {sorted(ARCHITECTURES)}")
-    return ARCHITECTURES[arch](image_size)
+    return ARCHITECTURES[arch](image_size, inference=inference)
 
 
 def _scaled_input(image_size: int):
@@ -56,8 +57,11 @@ def _conv_bn_pool(x, filters, regularizer=None):
 
 
 @register("seed")
-def build_seed(image_size: int = 128) -> keras.Model:
-    """The write-up's two-branch CNN, layer for layer (augmentation lives in the input pipeline)."""
+def build_seed(image_size: int = 128, inference: bool = False) -> keras.Model:
+    """The write-up's two-branch CNN, layer for layer (augmentation lives in the input pipeline).
+
+    It has one age output, so training and inference use the same graph.
+    """
     inputs, x = _scaled_input(image_size)
     # Shared block: two convolutions, one pooling.
     x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
@@ -105,12 +109,41 @@ def age_expectation_layer(name: str = "age_out") -> layers.Dense:
     )
 
 
+def distribution_median(probs, xp=keras.ops):
+    """The median age of float32 distributions over whole years (N, MAX_AGE + 1), interpolated within its bin.
+
+    The median minimises the expected absolute error, which is what age MAE scores; the
+    expectation is pulled towards the middle ages by the distribution's long tails.
+    Bin k stands for ages (k - 0.5, k + 0.5]. Only sums and a cumulative sum, so TFLite runs it.
+    `xp` is keras.ops inside a model, numpy for arrays (no TensorFlow call per webcam frame).
+    """
+    cdf = xp.cumsum(probs, axis=-1)
+    below = xp.where(cdf < 0.5, 1.0, 0.0)                         # bins wholly under the median
+    mass_below = xp.sum(probs * below, axis=-1, keepdims=True)
+    index = xp.sum(below, axis=-1, keepdims=True)                 # the bin that holds the median
+    in_median_bin = xp.where((cdf >= 0.5) & (cdf - probs < 0.5), 1.0, 0.0)
+    mass_in_bin = xp.sum(probs * in_median_bin, axis=-1, keepdims=True)
+    return index - 0.5 + (0.5 - mass_below) / xp.maximum(mass_in_bin, 1e-7)
+
+
+@keras.saving.register_keras_serializable(package="utk_cnn")
+class AgeMedian(layers.Layer):
+    """`distribution_median` as a layer, so a saved model outputs the median age itself."""
+
+    def call(self, probs):
+        return distribution_median(keras.ops.cast(probs, "float32"))
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 1)
+
+
 @register("utknet")
-def build_utknet(image_size: int = 64, widths=(32, 64, 128, 256)) -> keras.Model:
+def build_utknet(image_size: int = 64, widths=(32, 64, 128, 256), inference: bool = False) -> keras.Model:
     """Our default: a small residual trunk shared by both heads, age as a softmax over 0..116 years.
 
-    The age head predicts a distribution over ages (DEX); its expectation is `age_out`,
-    and `age_dist` lets training add a label-distribution loss.
+    The age head predicts a distribution over ages (DEX), trained with a label-distribution
+    loss on `age_dist` and a small MAE on its expectation. The saved (inference) model
+    reports the distribution's median as `age_out` (lower MAE) and keeps the expectation as `age_mean`.
     """
     inputs, x = _scaled_input(image_size)
     x = layers.Conv2D(widths[0], 3, strides=2, padding="same", activation="relu")(x)
@@ -125,5 +158,10 @@ def build_utknet(image_size: int = 64, widths=(32, 64, 128, 256)) -> keras.Model
 
     age = layers.Dense(256, activation="relu")(features)
     age_dist = layers.Dense(MAX_AGE + 1, activation="softmax", name="age_dist", dtype="float32")(age)
-    age_out = age_expectation_layer()(age_dist)
-    return keras.Model(inputs, {"gender_out": gender_out, "age_out": age_out, "age_dist": age_dist}, name="utknet")
+    outputs = {"gender_out": gender_out, "age_dist": age_dist}
+    if inference:
+        outputs["age_mean"] = age_expectation_layer("age_mean")(age_dist)
+        outputs["age_out"] = AgeMedian(name="age_out", dtype="float32")(age_dist)
+    else:
+        outputs["age_out"] = age_expectation_layer()(age_dist)
+    return keras.Model(inputs, outputs, name="utknet")

@@ -101,7 +101,7 @@ class RunKeeper(keras.callbacks.Callback):
         st["elapsed_s"] = time.time() - self.started
         st["epoch_seconds"].append(st["elapsed_s"] - sum(st["epoch_seconds"]))
         val_loss = logs.get("val_loss", math.inf)
-        if val_loss < st["best_val_loss"]:
+        if val_loss < st["best_val_loss"] or self.cfg.train_on_val:  # a refit has no unseen images to choose by
             st["best_val_loss"], st["best_epoch"], st["wait"] = val_loss, epoch + 1, 0
             with atomic_path(self.run / "best.weights.h5") as tmp:
                 self.model.save_weights(tmp)
@@ -129,6 +129,8 @@ def load_split(cfg: TrainConfig):
     records = D.read_records(cfg.data, limit=cfg.limit)
     parts = D.split_records(records, cfg.seed, cfg.val_fraction, cfg.test_fraction)
     del records
+    if cfg.train_on_val:
+        parts["train"] = parts["train"] + parts["val"]
     if cfg.dedupe_train:
         parts["train"] = D.dedupe(parts["train"])
     arrays = {}
@@ -201,9 +203,11 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
     final = save_inference_model(model, cfg, run / "model.keras")
     metrics = summarize_model(final, arrays["test"])
     metrics.update(split="test", best_epoch=state["best_epoch"], epochs_run=state["epoch"],
-                   train_seconds=round(state["elapsed_s"], 1), n_train=state["train_images"], arch=cfg.arch)
+                   train_seconds=round(state["elapsed_s"], 1), n_train=state["train_images"], arch=cfg.arch,
+                   train_on_val=cfg.train_on_val)
     write_json(run / "metrics.json", metrics)
-    plot_curves(state["history"], run / "curves.png", title=f"{cfg.arch} on {Path(cfg.data).name}")
+    refit = " (final refit: the validation images were trained on)" if cfg.train_on_val else ""
+    plot_curves(state["history"], run / "curves.png", title=f"{cfg.arch} on {Path(cfg.data).name}{refit}")
     log.info("done: %d epochs in %.1f min, best epoch %d; test age MAE %.2f, gender accuracy %.1f%% -> %s",
              state["epoch"], state["elapsed_s"] / 60, state["best_epoch"], metrics["age_mae"],
              100 * metrics["gender_accuracy"], run / "model.keras")
@@ -211,9 +215,9 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
 
 
 def save_inference_model(model: keras.Model, cfg: TrainConfig, path: Path) -> keras.Model:
-    """A float32 copy without optimizer state: smaller, and fast on CPUs without bfloat16."""
+    """A float32 inference copy without optimizer state: smaller, fast on CPUs without bfloat16."""
     with precision_policy("float32"):
-        clean = build_model(cfg.arch, cfg.image_size)
+        clean = build_model(cfg.arch, cfg.image_size, inference=True)
     clean.set_weights(model.get_weights())
     with atomic_path(path) as tmp:
         clean.save(tmp)

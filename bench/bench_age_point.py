@@ -1,0 +1,54 @@
+"""Which single age to report from a predicted age distribution: its mean, median or mode?
+
+    python bench/bench_age_point.py --model runs/utknet_v3 --data ../shared/data/UTKFace.tar.gz --split val
+
+Runs the model once on each face and once on its mirror image, averages the two age
+distributions (`age_dist`) and prints the age MAE of each point estimate, plus the gender
+accuracy, on a run's saved validation (default) or test split. The median is what the
+Predictor reports: it minimises the expected absolute error, which is what MAE scores.
+"""
+import argparse
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import utk_cnn  # noqa: E402,F401  (registers the layers our saved models use)
+from utk_cnn.data import decode_records, labels  # noqa: E402
+from utk_cnn.evaluate import split_records_of  # noqa: E402
+from utk_cnn.model import distribution_median  # noqa: E402
+from utk_cnn.predict import resolve_model_path  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--split", choices=["val", "test"], default="val")
+    args = parser.parse_args()
+    path = resolve_model_path(args.model)
+    model = keras.models.load_model(path, compile=False)
+    if "age_dist" not in model.output_names:
+        raise SystemExit(f"{path}: this model predicts no age distribution")
+    images, kept = decode_records(split_records_of(path, args.data, args.split), int(model.inputs[0].shape[1]))
+    truth = labels(kept)
+    outputs = [model.predict(batch, batch_size=256, verbose=0) for batch in (images, images[:, :, ::-1])]
+    dist = (outputs[0]["age_dist"] + outputs[1]["age_dist"]) / 2
+    p_female = (outputs[0]["gender_out"][:, 0] + outputs[1]["gender_out"][:, 0]) / 2
+    points = {
+        "mean": dist @ np.arange(dist.shape[1]),
+        "median": np.asarray(distribution_median(dist, np)).ravel(),
+        "mode": dist.argmax(axis=1).astype("float32"),
+    }
+    print(json.dumps({
+        "model": str(path), "split": args.split, "n": len(truth["age"]),
+        "age_mae": {name: round(float(np.abs(age - truth["age"]).mean()), 3) for name, age in points.items()},
+        "gender_accuracy": round(float(((p_female >= 0.5) == (truth["gender"] == 1)).mean()), 4),
+    }))
+
+
+if __name__ == "__main__":
+    main()
