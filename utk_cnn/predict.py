@@ -23,10 +23,13 @@ def age_and_gender(outputs, mirrored=None, xp=keras.ops):
     scores a lower MAE than the mean (bench/bench_age_point.py), and averaging the two
     distributions beats averaging two medians. `xp`: keras.ops for tensors, numpy for arrays.
     """
+    age_key = "age_dist" if "age_dist" in outputs else "age_out"
+    age, p = outputs[age_key], outputs["gender_out"]
     if mirrored is not None:
-        outputs = {k: (outputs[k] + mirrored[k]) / 2 for k in ("gender_out", "age_out", "age_dist") if k in outputs}
-    age = distribution_median(outputs["age_dist"], xp) if "age_dist" in outputs else outputs["age_out"]
-    return xp.reshape(age, [-1]), xp.reshape(outputs["gender_out"], [-1])
+        age, p = (age + mirrored[age_key]) / 2, (p + mirrored["gender_out"]) / 2
+    if age_key == "age_dist":
+        age = distribution_median(age, xp)
+    return xp.reshape(age, [-1]), xp.reshape(p, [-1])
 
 
 class AgeGender(NamedTuple):
