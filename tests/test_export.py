@@ -12,7 +12,7 @@ def _faces(size, n=4):
 def test_savedmodel_gives_the_keras_outputs(trained_run, tmp_path):
     out = tmp_path / "served"
     assert main(["export", "--model", str(trained_run), "--format", "savedmodel", "--out", str(out)]) == 0
-    keras_pred = Predictor.load(trained_run, flip=False)
+    keras_pred = Predictor.load(trained_run, tta="none")
     faces = _faces(keras_pred.image_size)
     age, p = keras_pred.predict_arrays(faces)
     loaded = tf.saved_model.load(str(out))
@@ -24,7 +24,7 @@ def test_savedmodel_gives_the_keras_outputs(trained_run, tmp_path):
 def test_tflite_gives_the_keras_outputs(trained_run, tmp_path):
     out = tmp_path / "model.tflite"
     assert main(["export", "--model", str(trained_run), "--format", "tflite", "--out", str(out)]) == 0
-    keras_pred = Predictor.load(trained_run, flip=False)
+    keras_pred = Predictor.load(trained_run, tta="none")
     faces = _faces(keras_pred.image_size, n=1)
     age, p = keras_pred.predict_arrays(faces)
     runner = tf.lite.Interpreter(model_path=str(out)).get_signature_runner()

@@ -8,6 +8,7 @@ from test_faces import grace_hopper
 from utk_cnn import Predictor
 from utk_cnn.cli import main
 from utk_cnn.model import distribution_median
+from utk_cnn.predict import resize_faces, tta_views
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +32,33 @@ def test_flip_averaging_reports_the_median_of_the_mean_age_distribution(predicto
     np.testing.assert_allclose(ages, np.asarray(distribution_median(dist)).ravel(), atol=1e-3)
 
 
-@pytest.mark.parametrize("flip", [False, True])
-def test_small_batches_through_tflite_match_the_tensorflow_path(trained_run, flip):
+@pytest.mark.parametrize("tta, count", [("none", 1), ("flip", 2), ("shifts", 10)])
+def test_each_test_time_augmentation_makes_its_views(tta, count):
+    faces = np.random.default_rng(3).integers(0, 255, (2, 50, 40, 3), dtype=np.uint8)
+    views = tta_views(faces, 32, tta)
+    assert views.shape == (count, 2, 32, 32, 3) and views.dtype == np.uint8
+    if count > 1:  # the second half mirrors the first
+        np.testing.assert_array_equal(views[count // 2:], views[:count // 2, :, :, ::-1])
+
+
+def test_shifted_views_are_crops_of_the_enlarged_face_moved_each_way():
+    faces = np.random.default_rng(4).integers(0, 255, (1, 36, 36, 3), dtype=np.uint8)
+    views = tta_views(faces, 32, "shifts")  # margin 2: 32 px crops of the face at 36 px
+    np.testing.assert_array_equal(views[0], resize_faces(faces, 32))  # the whole face first
+    for view, (top, left) in zip(views[1:5], ((0, 2), (4, 2), (2, 0), (2, 4))):
+        np.testing.assert_array_equal(view, faces[:, top:top + 32, left:left + 32])
+
+
+def test_an_unknown_test_time_augmentation_is_a_clear_error(trained_run):
+    with pytest.raises(ValueError, match="unknown test-time augmentation"):
+        Predictor.load(trained_run, tta="rotate")
+
+
+@pytest.mark.parametrize("tta", ["none", "flip", "shifts"])
+def test_small_batches_through_tflite_match_the_tensorflow_path(trained_run, tta):
     faces = np.random.default_rng(1).integers(0, 255, (3, 32, 32, 3), dtype=np.uint8)
-    lite = Predictor.load(trained_run, flip=flip)
-    full = Predictor.load(trained_run, flip=flip)
+    lite = Predictor.load(trained_run, tta=tta)
+    full = Predictor.load(trained_run, tta=tta)
     full.tflite_max_batch = 0  # every batch through TensorFlow
     (age_lite, p_lite), (age_tf, p_tf) = lite.predict_arrays(faces), full.predict_arrays(faces)
     np.testing.assert_allclose(age_lite, age_tf, atol=0.1)

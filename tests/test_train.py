@@ -3,7 +3,7 @@ import json
 import pytest
 
 from utk_cnn.config import TrainConfig
-from utk_cnn.train import RunKeeper, train
+from utk_cnn.train import RunKeeper, train, warmup_cosine_lr
 
 RUN_FILES = {"model.keras", "history.json", "config.json", "metrics.json", "curves.png", "checkpoint.keras"}
 
@@ -76,3 +76,29 @@ def test_final_refit_trains_on_validation_images_and_keeps_the_test_split(utk_fo
     assert refit_split["test"] == plain_split["test"]
     assert refit_metrics["n_train"] == plain_metrics["n_train"] + len(plain_split["val"])
     assert refit_metrics["train_on_val"] and not plain_metrics["train_on_val"]
+
+
+def _schedule_config(**overrides):
+    cfg = TrainConfig(data="", out="", epochs=10, learning_rate=1e-3, optimizer="adamw").resolved()
+    for key, value in overrides.items():
+        setattr(cfg, key, value)
+    return cfg
+
+
+def test_learning_rate_warms_up_from_a_twentieth_of_the_peak():
+    cfg = _schedule_config()
+    rates = [warmup_cosine_lr(cfg, step, 100, 0.0) for step in (0, 50, 100)]
+    assert rates[0] == pytest.approx(5e-5) and rates[0] < rates[1] < rates[2] == pytest.approx(1e-3)
+
+
+def test_learning_rate_decays_to_one_percent_at_the_last_step():
+    cfg = _schedule_config()
+    assert warmup_cosine_lr(cfg, 10 * 100, 100, 0.0) == pytest.approx(1e-5)
+
+
+def test_time_budget_anneals_the_learning_rate_before_the_epochs_run_out():
+    cfg = _schedule_config(time_limit_min=10)
+    halfway, spent = warmup_cosine_lr(cfg, 300, 100, 5 * 60), warmup_cosine_lr(cfg, 300, 100, 10 * 60)
+    assert spent == pytest.approx(1e-5)
+    assert spent < halfway < warmup_cosine_lr(cfg, 300, 100, 0.0)
+    assert halfway == pytest.approx(1e-3 * (0.01 + 0.99 * 0.5))

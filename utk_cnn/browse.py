@@ -25,7 +25,7 @@ class SampleBrowser:
         self.thumbs, records = decode_records(records, THUMB)
         self.names = [r.name.rsplit("/", 1)[-1] for r in records]
         self.labels = labels(records)
-        self.age_pred, self.p_female = predictor.predict_arrays(decode_records(records, predictor.image_size)[0])
+        self.age_pred, self.p_female = predictor.predict_arrays(decode_records(records, predictor.source_size)[0])
         self.metrics = summarize(self.labels["age"], self.labels["gender"], self.labels["race"],
                                  self.age_pred, self.p_female)
 

@@ -21,6 +21,7 @@ def _add_train(sub):
     p.add_argument("--image-size", type=int)
     p.add_argument("--learning-rate", "--lr", type=float)
     p.add_argument("--optimizer", choices=["adam", "adamw"])
+    p.add_argument("--gender-weight", type=float, help="weight of the gender loss (default 1)")
     p.add_argument("--patience", type=int)
     p.add_argument("--augment", choices=["none", "flip", "full", "photo"])
     p.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"])
@@ -39,7 +40,9 @@ def _add_evaluate(sub):
     p.add_argument("--data", required=True, help="UTKFace folder or archive")
     p.add_argument("--split", choices=["test", "val", "all"], default="test",
                    help="test (or val): the run's saved test (validation) split; all: every valid image")
-    p.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation")
+    p.add_argument("--tta", choices=["none", "flip", "shifts"], default="flip",
+                   help="views averaged per face: flip (default, 2), shifts (10, slower) or none")
+    p.add_argument("--no-flip", action="store_const", const="none", dest="tta", help="same as --tta none")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
@@ -82,7 +85,7 @@ def cmd_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .evaluate import evaluate_model, format_report
-    metrics = evaluate_model(args.model, args.data, split=args.split, flip=not args.no_flip)
+    metrics = evaluate_model(args.model, args.data, split=args.split, tta=args.tta)
     print(json.dumps(metrics) if args.json else format_report(metrics))
     return 0
 

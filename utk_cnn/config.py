@@ -14,9 +14,10 @@ DEFAULT_ARCH = "utknet"
 # Per-architecture defaults: `seed` reproduces the write-up, `utknet` is our faster default.
 ARCH_DEFAULTS = {
     "seed": dict(image_size=128, epochs=50, batch_size=32, learning_rate=1e-3, optimizer="adam",
-                 patience=20, augment="flip", precision="float32", weight_decay=0.0),
+                 patience=20, augment="flip", precision="float32", weight_decay=0.0, gender_weight=1.0),
     "utknet": dict(image_size=64, epochs=45, batch_size=64, learning_rate=2e-3, optimizer="adamw",
-                   patience=45, augment="photo", precision="auto", weight_decay=5e-4),
+                   patience=45, augment="photo", precision="auto", weight_decay=5e-4,
+                   gender_weight=1.0),
 }
 
 
@@ -31,6 +32,7 @@ class TrainConfig:
     learning_rate: float | None = None
     optimizer: str | None = None          # "adam" (write-up) or "adamw" (warm-up + cosine decay)
     weight_decay: float | None = None
+    gender_weight: float | None = None    # weight of the gender loss against the age losses
     patience: int | None = None           # EarlyStopping on val_loss, best weights restored
     augment: str | None = None            # "flip" (write-up), "full" (flip, shift, zoom, rotate, colour) or
                                           # "photo" (full, half the uncovered borders flat-filled)

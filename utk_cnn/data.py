@@ -226,11 +226,13 @@ def random_affine_colour(images: tf.Tensor, seed: tf.Tensor, max_shift: float = 
     def resample(pixels, fill_mode):
         return tf.raw_ops.ImageProjectiveTransformV3(images=pixels, transforms=transforms, output_shape=tf.shape(x)[1:3],
                                                      fill_value=0.0, interpolation="BILINEAR", fill_mode=fill_mode)
+
     reflected = resample(x, "REFLECT")
     if flat_fill > 0:
-        covered = resample(tf.ones_like(x[..., :1]), "CONSTANT")  # 1 inside the source image, 0 outside
+        # One resampling of the image plus a channel of ones, which comes out as the covered mask.
+        moved = resample(tf.concat([x, tf.ones_like(x[..., :1])], axis=-1), "CONSTANT")
         colour = tf.random.stateless_uniform(tf.stack([n, 1, 1, 3]), seed + 1, 0.0, 255.0)
-        flat = resample(x, "CONSTANT") + (1.0 - covered) * colour
+        flat = moved[..., :3] + (1.0 - moved[..., 3:]) * colour
         x = tf.where(tf.reshape((u[:, 7] + 1) / 2 < flat_fill, (-1, 1, 1, 1)), flat, reflected)
     else:
         x = reflected

@@ -82,16 +82,16 @@ def split_records_of(model_path, data, split: str = "test"):
     return records
 
 
-def evaluate_model(model=None, data=None, split: str = "test", flip: bool = True) -> dict:
+def evaluate_model(model=None, data=None, split: str = "test", tta: str = "flip") -> dict:
     """Metrics of a saved model (default: the shipped one) on a dataset folder or archive."""
     from .data import decode_records, labels
     from .predict import Predictor, resolve_model_path
     path = resolve_model_path(model)
     records = split_records_of(path, data, split)
-    predictor = Predictor.load(path, flip=flip)
-    images, records = decode_records(records, predictor.image_size)
+    predictor = Predictor.load(path, tta=tta)
+    images, records = decode_records(records, predictor.source_size)
     lab = labels(records)
     age, p_female = predictor.predict_arrays(images)
     metrics = summarize(lab["age"], lab["gender"], lab["race"], age, p_female)
-    metrics.update(split=split, model=str(path), flip_tta=flip)
+    metrics.update(split=split, model=str(path), tta=tta)
     return metrics

@@ -16,20 +16,54 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 SHIPPED_MODEL = ASSETS / "model.keras"
 
 
-def age_and_gender(outputs, mirrored=None, xp=keras.ops):
-    """(age, p_female) from model outputs, averaged with those of the mirror image when given.
+TTA_MODES = ("none", "flip", "shifts")
 
-    Age is the median of the (averaged) age distribution where the model predicts one: it
-    scores a lower MAE than the mean (bench/bench_age_point.py), and averaging the two
-    distributions beats averaging two medians. `xp`: keras.ops for tensors, numpy for arrays.
+
+def resize_faces(faces: np.ndarray, size: int) -> np.ndarray:
+    """uint8 faces of any size resized (area-averaged, as training decodes them) to size x size."""
+    if faces.shape[1:3] == (size, size):
+        return faces
+    resized = tf.image.resize(faces, (size, size), method="area", antialias=True)
+    return tf.cast(tf.round(tf.clip_by_value(resized, 0, 255)), tf.uint8).numpy()
+
+
+def shift_margin(image_size: int) -> int:
+    """Pixels by which the "shifts" views move the face: about 5% of the input."""
+    return max(1, round(0.05 * image_size))
+
+
+def tta_views(faces: np.ndarray, image_size: int, tta: str = "flip") -> np.ndarray:
+    """The views of each face whose predictions are averaged: (V, N, image_size, image_size, 3).
+
+    "none": the face; "flip": it and its mirror image; "shifts": those plus four crops of the
+    face enlarged by 2 x `shift_margin` pixels, moved that margin up, down, left and right, each
+    mirrored too (10 views). Faces larger than the input keep their detail in the enlarged crops.
+    """
+    if tta not in TTA_MODES:
+        raise ValueError(f"unknown test-time augmentation {tta!r}: use one of {', '.join(TTA_MODES)}")
+    views = [resize_faces(faces, image_size)]
+    if tta == "shifts":
+        m = shift_margin(image_size)
+        big = resize_faces(faces, image_size + 2 * m)
+        for top, left in ((0, m), (2 * m, m), (m, 0), (m, 2 * m)):
+            views.append(big[:, top:top + image_size, left:left + image_size])
+    if tta != "none":
+        views += [v[:, :, ::-1] for v in views]
+    return np.stack(views)
+
+
+def age_and_gender(outputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(age, p_female) per face from model outputs over views, shaped (V, N, ...): averaged over the views.
+
+    Age is the median of the averaged age distribution where the model predicts one: it scores
+    a lower MAE than the mean (bench/bench_age_point.py), and averaging the views' distributions
+    beats averaging their medians.
     """
     age_key = "age_dist" if "age_dist" in outputs else "age_out"
-    age, p = outputs[age_key], outputs["gender_out"]
-    if mirrored is not None:
-        age, p = (age + mirrored[age_key]) / 2, (p + mirrored["gender_out"]) / 2
+    age, p = outputs[age_key].mean(axis=0), outputs["gender_out"].mean(axis=0)
     if age_key == "age_dist":
-        age = distribution_median(age, xp)
-    return xp.reshape(age, [-1]), xp.reshape(p, [-1])
+        age = distribution_median(age, np)
+    return age.reshape(-1).astype("float32"), p.reshape(-1).astype("float32")
 
 
 class AgeGender(NamedTuple):
@@ -50,71 +84,68 @@ def resolve_model_path(path: str | Path | None = None) -> Path:
 class Predictor:
     """Loads a model once and predicts age and gender for batches of face crops of any size.
 
-    Batches of up to `tflite_max_batch` faces run through a TFLite copy of the model (the
+    Up to `tflite_max_batch` faces at a time run through a TFLite copy of the model (the
     `.tflite` file saved beside the `.keras` one from the same weights, else converted on first
-    use); larger ones through a TensorFlow function compiled once. `flip` averages each face
-    with its mirror image.
+    use); more through a TensorFlow function compiled once. `tta` picks the views of each face
+    that are averaged (`tta_views`): "flip" (default), "shifts" (5x the work) or "none".
     """
 
     tflite_max_batch = 16
+    faces_per_call = 256
 
-    def __init__(self, model: keras.Model, path: Path | None = None, flip: bool = True, detector: str = "mtcnn",
+    def __init__(self, model: keras.Model, path: Path | None = None, tta: str = "flip", detector: str = "mtcnn",
                  tflite: bytes | None = None):
-        self.model, self.path, self.flip = model, path, flip
+        if tta not in TTA_MODES:
+            raise ValueError(f"unknown test-time augmentation {tta!r}: use one of {', '.join(TTA_MODES)}")
+        self.model, self.path, self.tta = model, path, tta
         self.detector_name, self._detectors = detector, {}
         self._tflite_bytes, self._tflite = tflite, None
         self.image_size = int(model.inputs[0].shape[1])
         size = self.image_size
+        self._keys = ["age_dist" if "age_dist" in model.output_names else "age_out", "gender_out"]
 
         @tf.function(input_signature=[tf.TensorSpec((None, size, size, 3), tf.uint8)], reduce_retracing=True)
         @tf.autograph.experimental.do_not_convert  # plain graph code; AutoGraph only warns about it
         def _call(images):
             outputs = model(images, training=False)
-            mirrored = model(tf.reverse(images, axis=[2]), training=False) if self.flip else None
-            return age_and_gender(outputs, mirrored)
+            return {key: outputs[key] for key in self._keys}
         self._call = _call
 
     @classmethod
-    def load(cls, path: str | Path | None = None, flip: bool = True, detector: str = "mtcnn") -> "Predictor":
+    def load(cls, path: str | Path | None = None, tta: str = "flip", detector: str = "mtcnn") -> "Predictor":
         path = resolve_model_path(path)
-        return cls(keras.models.load_model(path, compile=False), path, flip=flip, detector=detector,
+        return cls(keras.models.load_model(path, compile=False), path, tta=tta, detector=detector,
                    tflite=load_copy(path))
 
-    def _small_batch(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if self._tflite is None:
-            self._tflite = TFLiteRunner(self._tflite_bytes or convert(self.model))
-        n = len(faces)
-        batch = np.concatenate([faces, faces[:, :, ::-1]]) if self.flip else faces
-        out = self._tflite(batch)
-        if self.flip:
-            age, p = age_and_gender({k: v[:n] for k, v in out.items()}, {k: v[n:] for k, v in out.items()}, np)
-        else:
-            age, p = age_and_gender(out, xp=np)
-        return age.astype("float32"), p
+    @property
+    def source_size(self) -> int:
+        """The face size that loses no detail in any view: decode faces at this size for evaluation."""
+        return self.image_size + 2 * shift_margin(self.image_size) if self.tta == "shifts" else self.image_size
 
-    def resize(self, faces: np.ndarray) -> np.ndarray:
+    def _outputs(self, images: np.ndarray, n_faces: int) -> dict[str, np.ndarray]:
+        if n_faces <= self.tflite_max_batch:
+            if self._tflite is None:
+                self._tflite = TFLiteRunner(self._tflite_bytes or convert(self.model))
+            out = self._tflite(images)
+        else:
+            out = {k: v.numpy() for k, v in self._call(tf.constant(images)).items()}
+        return {key: out[key] for key in self._keys}
+
+    def predict_arrays(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ages, p_female) as arrays, for evaluation over many faces."""
         faces = np.asarray(faces)
         if faces.ndim != 4 or faces.shape[-1] != 3:
             raise ValueError(f"faces must be an (N, H, W, 3) RGB array, got shape {faces.shape}")
         if faces.dtype != np.uint8:
             raise ValueError(f"faces must be uint8 RGB, got {faces.dtype}")
-        if faces.shape[1:3] == (self.image_size, self.image_size):
-            return faces
-        resized = tf.image.resize(faces, (self.image_size, self.image_size), method="area", antialias=True)
-        return tf.cast(tf.round(tf.clip_by_value(resized, 0, 255)), tf.uint8).numpy()
-
-    def predict_arrays(self, faces: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
-        """(ages, p_female) as arrays, for evaluation over many faces."""
-        faces = self.resize(faces)
-        if 0 < len(faces) <= self.tflite_max_batch:
-            return self._small_batch(faces)
-        ages, probs = [], []
-        for start in range(0, len(faces), batch_size):
-            age, p = self._call(tf.constant(faces[start:start + batch_size]))
-            ages.append(age.numpy())
-            probs.append(p.numpy())
-        if not ages:
-            return np.zeros(0, "float32"), np.zeros(0, "float32")
+        ages, probs = [np.zeros(0, "float32")], [np.zeros(0, "float32")]
+        for start in range(0, len(faces), self.faces_per_call):
+            chunk = faces[start:start + self.faces_per_call]
+            views = tta_views(chunk, self.image_size, self.tta)               # (V, n, s, s, 3)
+            out = self._outputs(views.reshape(-1, *views.shape[2:]), len(faces))
+            age, p = age_and_gender({k: v.reshape(len(views), len(chunk), -1) for k, v in out.items()})
+            ages.append(age)
+            probs.append(p)
         return np.concatenate(ages), np.concatenate(probs)
 
     def predict_faces(self, faces: np.ndarray) -> list[AgeGender]:

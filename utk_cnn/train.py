@@ -57,28 +57,58 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
     raise ValueError(f"unknown strategy {name!r}: use default, mirrored or multiworker")
 
 
-def make_optimizer(cfg: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
+    """Adam at a fixed rate (the write-up), or AdamW whose rate `LearningRateKeeper` sets every step."""
     if cfg.optimizer == "adam":
         return keras.optimizers.Adam(cfg.learning_rate)
     if cfg.optimizer == "adamw":
-        total = max(1, cfg.epochs * steps_per_epoch)
-        warmup = min(total // 10, 2 * steps_per_epoch)
-        schedule = keras.optimizers.schedules.CosineDecay(
-            cfg.learning_rate / 20, decay_steps=max(1, total - warmup), alpha=0.01,
-            warmup_target=cfg.learning_rate, warmup_steps=warmup)
-        return keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay)
+        return keras.optimizers.AdamW(warmup_cosine_lr(cfg, 0, 1, 0.0), weight_decay=cfg.weight_decay)
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}: use adam or adamw")
 
 
-def compile_model(model: keras.Model, cfg: TrainConfig, steps_per_epoch: int) -> None:
+def warmup_cosine_lr(cfg: TrainConfig, step: int, steps_per_epoch: int, elapsed_s: float) -> float:
+    """Linear warm-up over two epochs, then cosine decay to 1% of the peak rate.
+
+    The decay runs on whichever ends first, the step count of `cfg.epochs` or the wall-clock
+    `cfg.time_limit_min`: on a slower (or busier) machine a time-limited run still anneals
+    fully before the budget stops it, instead of stopping at a high learning rate.
+    """
+    peak, total = cfg.learning_rate, max(1, cfg.epochs * steps_per_epoch)
+    warmup = min(total // 10, 2 * steps_per_epoch)
+    if step < warmup:
+        return peak / 20 + (peak - peak / 20) * step / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    if cfg.time_limit_min:
+        progress = max(progress, elapsed_s / (60 * cfg.time_limit_min))
+    progress = min(1.0, progress)
+    return peak * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+class LearningRateKeeper(keras.callbacks.Callback):
+    """Sets the AdamW rate before each step from `warmup_cosine_lr` and the run's elapsed time."""
+
+    def __init__(self, cfg: TrainConfig, steps_per_epoch: int, elapsed_s):
+        super().__init__()
+        self.cfg, self.steps_per_epoch, self.elapsed_s = cfg, steps_per_epoch, elapsed_s
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = self.epoch * self.steps_per_epoch + batch
+        self.model.optimizer.learning_rate = warmup_cosine_lr(self.cfg, step, self.steps_per_epoch, self.elapsed_s())
+
+
+def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
     """The write-up's losses (BCE for gender, MAE for age), plus the age-distribution loss where the model has one."""
     losses = {"gender_out": "binary_crossentropy", "age_out": "mae"}
-    weights = {"gender_out": 1.0, "age_out": 1.0}
+    weights = {"gender_out": cfg.gender_weight, "age_out": 1.0}
     metrics = {"gender_out": ["accuracy"], "age_out": ["mae"]}
     if "age_dist" in model.output_names:
         losses["age_dist"] = age_distribution_loss
         weights.update(age_out=0.1, age_dist=1.0)
-    model.compile(optimizer=make_optimizer(cfg, steps_per_epoch), loss=losses, loss_weights=weights, metrics=metrics)
+    model.compile(optimizer=make_optimizer(cfg), loss=losses, loss_weights=weights, metrics=metrics)
 
 
 class RunKeeper(keras.callbacks.Callback):
@@ -91,6 +121,9 @@ class RunKeeper(keras.callbacks.Callback):
         super().__init__()
         self.run, self.cfg, self.state = run, cfg, state
         self.started = time.time() - state.get("elapsed_s", 0.0)
+
+    def elapsed_s(self) -> float:
+        return time.time() - self.started
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
@@ -150,7 +183,7 @@ def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -
     if resume:
         if not (Path(cfg.out) / "config.json").exists():
             raise FileNotFoundError(f"{cfg.out}: nothing to resume (no config.json); start without --resume")
-        cfg = TrainConfig.load(Path(cfg.out) / "config.json")
+        cfg = TrainConfig.load(Path(cfg.out) / "config.json").resolved()  # options added since are defaulted
     else:
         cfg = cfg.resolved()
     precision = resolve_precision(cfg.precision)
@@ -182,13 +215,13 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
 
     strategy = get_strategy(cfg.strategy)
     global_batch = cfg.batch_size * strategy.num_replicas_in_sync
-    steps = math.ceil(len(arrays["train"][0]) / global_batch)
+    steps = max(1, len(arrays["train"][0]) // global_batch)  # training drops the last partial batch
     with strategy.scope():
         if resume:
             model = keras.models.load_model(run / "checkpoint.keras")
         else:
             model = build_model(cfg.arch, cfg.image_size)
-            compile_model(model, cfg, steps)
+            compile_model(model, cfg)
     names = model.output_names
     train_ds = D.make_dataset(*arrays["train"], names, global_batch, training=True, augment=cfg.augment, seed=cfg.seed)
     val_ds = D.make_dataset(*arrays["val"], names, global_batch,
@@ -196,8 +229,12 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
     log.info("training %s (%s params, %s) for up to %d epochs, batch %d", cfg.arch, f"{model.count_params():,}",
              precision, cfg.epochs, global_batch)
     if state["epoch"] < cfg.epochs and state["wait"] < cfg.patience:
+        keeper = RunKeeper(run, cfg, state)
+        callbacks = [keeper]
+        if cfg.optimizer == "adamw":
+            callbacks.insert(0, LearningRateKeeper(cfg, steps, keeper.elapsed_s))
         model.fit(train_ds, validation_data=val_ds, epochs=cfg.epochs, initial_epoch=state["epoch"],
-                  callbacks=[RunKeeper(run, cfg, state)], verbose=verbose)
+                  callbacks=callbacks, verbose=verbose)
     if (run / "best.weights.h5").exists():
         model.load_weights(run / "best.weights.h5")
     final = save_inference_model(model, cfg, run / "model.keras")
