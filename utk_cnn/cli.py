@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 
+from .config import TTA_MODES
 from .faces import DETECTORS
 
 log = logging.getLogger("utk_cnn")
@@ -40,7 +41,7 @@ def _add_evaluate(sub):
     p.add_argument("--data", required=True, help="UTKFace folder or archive")
     p.add_argument("--split", choices=["test", "val", "all"], default="test",
                    help="test (or val): the run's saved test (validation) split; all: every valid image")
-    p.add_argument("--tta", choices=["none", "flip", "shifts"], default="flip",
+    p.add_argument("--tta", choices=TTA_MODES, default="flip",
                    help="views averaged per face: flip (default, 2), shifts (10, slower) or none")
     p.add_argument("--no-flip", action="store_const", const="none", dest="tta", help="same as --tta none")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")

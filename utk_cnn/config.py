@@ -10,6 +10,7 @@ GENDERS = ("male", "female")  # label 0, 1
 RACES = ("White", "Black", "Asian", "Indian", "Others")  # label 0..4
 AGE_BANDS = ((0, 2), (3, 12), (13, 19), (20, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 200))
 DEFAULT_ARCH = "utknet"
+TTA_MODES = ("none", "flip", "shifts")  # test-time augmentation: the views of a face the Predictor averages
 
 # Per-architecture defaults: `seed` reproduces the write-up, `utknet` is our faster default.
 ARCH_DEFAULTS = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+from .config import TTA_MODES
 from .faces import align_face, make_detector, to_rgb_uint8
 from .model import distribution_median
 from .tflite import TFLiteRunner, convert, load_copy
@@ -16,7 +17,10 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 SHIPPED_MODEL = ASSETS / "model.keras"
 
 
-TTA_MODES = ("none", "flip", "shifts")
+def check_tta(tta: str) -> str:
+    if tta not in TTA_MODES:
+        raise ValueError(f"unknown test-time augmentation {tta!r}: use one of {', '.join(TTA_MODES)}")
+    return tta
 
 
 def resize_faces(faces: np.ndarray, size: int) -> np.ndarray:
@@ -39,8 +43,7 @@ def tta_views(faces: np.ndarray, image_size: int, tta: str = "flip") -> np.ndarr
     face enlarged by 2 x `shift_margin` pixels, moved that margin up, down, left and right, each
     mirrored too (10 views). Faces larger than the input keep their detail in the enlarged crops.
     """
-    if tta not in TTA_MODES:
-        raise ValueError(f"unknown test-time augmentation {tta!r}: use one of {', '.join(TTA_MODES)}")
+    check_tta(tta)
     views = [resize_faces(faces, image_size)]
     if tta == "shifts":
         m = shift_margin(image_size)
@@ -95,9 +98,7 @@ class Predictor:
 
     def __init__(self, model: keras.Model, path: Path | None = None, tta: str = "flip", detector: str = "mtcnn",
                  tflite: bytes | None = None):
-        if tta not in TTA_MODES:
-            raise ValueError(f"unknown test-time augmentation {tta!r}: use one of {', '.join(TTA_MODES)}")
-        self.model, self.path, self.tta = model, path, tta
+        self.model, self.path, self.tta = model, path, check_tta(tta)
         self.detector_name, self._detectors = detector, {}
         self._tflite_bytes, self._tflite = tflite, None
         self.image_size = int(model.inputs[0].shape[1])

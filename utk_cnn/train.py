@@ -231,7 +231,9 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
     if state["epoch"] < cfg.epochs and state["wait"] < cfg.patience:
         keeper = RunKeeper(run, cfg, state)
         callbacks = [keeper]
-        if cfg.optimizer == "adamw":
+        # A run resumed from a checkpoint of an older version carries its own schedule object.
+        scheduled = isinstance(model.optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule)
+        if cfg.optimizer == "adamw" and not scheduled:
             callbacks.insert(0, LearningRateKeeper(cfg, steps, keeper.elapsed_s))
         model.fit(train_ds, validation_data=val_ds, epochs=cfg.epochs, initial_epoch=state["epoch"],
                   callbacks=callbacks, verbose=verbose)
