@@ -22,6 +22,11 @@ def test_train_on_an_empty_folder_is_one_line(empty_folder, tmp_path, capsys):
     assert "no UTKFace images" in _one_line_error(capsys)
 
 
+def test_train_without_data_is_one_line(tmp_path, capsys):
+    assert main(["train", "--out", str(tmp_path / "run")]) == 2
+    assert "--data is required" in _one_line_error(capsys)
+
+
 def test_unknown_architecture_is_one_line(utk_folder, tmp_path, capsys):
     assert main(["train", "--data", str(utk_folder), "--out", str(tmp_path / "r"), "--arch", "nope"]) == 2
     assert "unknown architecture" in _one_line_error(capsys)

@@ -61,6 +61,15 @@ def test_resume_continues_an_interrupted_run(utk_folder, tmp_path, monkeypatch):
     assert json.loads((out / "metrics.json").read_text())["epochs_run"] == 2
 
 
+def test_resume_may_extend_the_epochs_but_keeps_the_recipe(utk_folder, tmp_path):
+    out = tmp_path / "run"
+    train(_small_config(utk_folder, out, epochs=1), verbose=0)
+    train(TrainConfig(data="", out=str(out), epochs=2, batch_size=4), resume=True, verbose=0)
+    config = json.loads((out / "config.json").read_text())
+    assert config["epochs"] == 2 and config["batch_size"] == 16  # how long may change, what is trained may not
+    assert len(json.loads((out / "history.json").read_text())["loss"]) == 2
+
+
 def test_resume_without_a_run_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing to resume"):
         train(TrainConfig(data="", out=str(tmp_path / "none")), resume=True)

@@ -14,7 +14,7 @@ log = logging.getLogger("utk_cnn")
 
 def _add_train(sub):
     p = sub.add_parser("train", help="train a model into a run folder")
-    p.add_argument("--data", required=True, help="UTKFace folder or .tar.gz/.zip archive")
+    p.add_argument("--data", help="UTKFace folder or .tar.gz/.zip archive (with --resume: the run's own)")
     p.add_argument("--out", required=True, help="run folder, e.g. runs/NAME")
     p.add_argument("--arch", default=None, help="architecture (seed, utknet); default utknet")
     p.add_argument("--epochs", type=int)
@@ -28,11 +28,13 @@ def _add_train(sub):
     p.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="use only N images, for quick runs")
-    p.add_argument("--time-limit", type=float, dest="time_limit_min", help="wall-clock budget in minutes: no epoch starts that would end past it")
+    p.add_argument("--time-limit", type=float, dest="time_limit_min", help="wall-clock budget in minutes: no epoch starts that would end past it (0: none)")
     p.add_argument("--train-on-val", action="store_true",
                    help="final refit: train on the training and validation splits, keep the last epoch")
     p.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"])
-    p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the interrupted run in --out with its saved options; only --data, --epochs "
+                        "and --time-limit may change")
 
 
 def _add_evaluate(sub):
@@ -78,7 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_train(args) -> int:
     from .config import DEFAULT_ARCH, TrainConfig
     from .train import train
+    if not args.data and not args.resume:
+        raise ValueError("--data is required (except with --resume)")
     fields = {k: v for k, v in vars(args).items() if k not in ("command", "resume", "verbose")}
+    fields["data"] = fields["data"] or ""
     fields["arch"] = fields["arch"] or DEFAULT_ARCH
     train(TrainConfig(**fields), resume=args.resume)
     return 0

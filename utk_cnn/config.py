@@ -11,6 +11,8 @@ RACES = ("White", "Black", "Asian", "Indian", "Others")  # label 0..4
 AGE_BANDS = ((0, 2), (3, 12), (13, 19), (20, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 200))
 DEFAULT_ARCH = "utknet"
 TTA_MODES = ("none", "flip", "shifts")  # test-time augmentation: the views of a face the Predictor averages
+# Options a resumed run may change: where the data lives and how long to train, not what is trained.
+RESUME_OVERRIDES = ("data", "epochs", "time_limit_min")
 
 # Per-architecture defaults: `seed` reproduces the write-up, `utknet` is our faster default.
 ARCH_DEFAULTS = {
@@ -42,7 +44,7 @@ class TrainConfig:
     val_fraction: float = 0.1
     test_fraction: float = 0.1
     limit: int | None = None              # use only N images (quick runs)
-    time_limit_min: float | None = None   # stop after the epoch that crosses this wall-clock budget
+    time_limit_min: float | None = None   # no epoch starts that would end past this wall-clock budget (0: none)
     dedupe_train: bool = True             # byte-identical training images: keep one, drop conflicting genders
     train_on_val: bool = False            # final refit: train on train + validation, keep the last epoch
                                           # (validation curves then show seen images; test stays unseen)

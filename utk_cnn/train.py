@@ -6,6 +6,7 @@ and `curves.png`. Every file is written atomically.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -16,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import data as D
-from .config import TrainConfig
+from .config import RESUME_OVERRIDES, TrainConfig
 from .evaluate import summarize
 from .io import atomic_path, read_json, write_json
 from .losses import age_distribution_loss
@@ -183,7 +184,9 @@ def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -
     if resume:
         if not (Path(cfg.out) / "config.json").exists():
             raise FileNotFoundError(f"{cfg.out}: nothing to resume (no config.json); start without --resume")
-        cfg = TrainConfig.load(Path(cfg.out) / "config.json").resolved()  # options added since are defaulted
+        given = {k: getattr(cfg, k) for k in RESUME_OVERRIDES if getattr(cfg, k) not in (None, "")}
+        saved = TrainConfig.load(Path(cfg.out) / "config.json")
+        cfg = dataclasses.replace(saved, **given).resolved()  # options added since are defaulted
     else:
         cfg = cfg.resolved()
     precision = resolve_precision(cfg.precision)
