@@ -65,7 +65,23 @@ def test_saved_utknet_reports_the_median_age_and_keeps_the_mean():
     np.testing.assert_allclose(np.asarray(after["age_out"]), np.asarray(AgeMedian()(before["age_dist"])), rtol=1e-5)
 
 
+def test_utkens_trains_each_member_on_its_own_column():
+    outputs = build_model("utkens", 32)(np.zeros((2, 32, 32, 3), np.uint8))
+    assert outputs["gender_out"].shape == (2, 3) and outputs["age_out"].shape == (2, 3)
+    assert outputs["age_dist"].shape == (2, 3, MAX_AGE + 1)
+
+
+def test_saved_utkens_averages_its_members():
+    trained, saved = build_model("utkens", 32), build_model("utkens", 32, inference=True)
+    saved.set_weights(trained.get_weights())
+    images = np.random.default_rng(2).integers(0, 255, (2, 32, 32, 3), dtype=np.uint8)
+    before, after = trained(images), saved(images)
+    np.testing.assert_allclose(np.asarray(after["gender_out"])[:, 0], np.asarray(before["gender_out"]).mean(1),
+                               rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(after["age_dist"]), np.asarray(before["age_dist"]).mean(1), atol=1e-6)
+
+
 def test_architectures_are_registered_by_name():
-    assert {"seed", "utknet"} <= set(ARCHITECTURES)
+    assert {"seed", "utknet", "utkens"} <= set(ARCHITECTURES)
     with pytest.raises(ValueError, match="unknown architecture"):
         build_model("nope", 64)

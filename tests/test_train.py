@@ -1,7 +1,9 @@
 import json
 
+import numpy as np
 import pytest
 
+from utk_cnn import Predictor
 from utk_cnn.config import TrainConfig
 from utk_cnn.train import RunKeeper, train, warmup_cosine_lr
 
@@ -29,6 +31,16 @@ def test_config_records_the_split_and_resolved_defaults(trained_run):
     assert config["arch"] == "utknet" and config["image_size"] == 32 and config["optimizer"] == "adamw"
     assert config["split"]["test"] and config["split"]["val"]
     assert not set(config["split"]["test"]) & set(config["split"]["val"])
+
+
+def test_a_model_of_several_members_saves_one_averaged_model(utk_folder, tmp_path):
+    cfg = _small_config(utk_folder, tmp_path / "run")
+    cfg.arch = "utkens"
+    train(cfg, verbose=0)
+    age, p_female = Predictor.load(tmp_path / "run").predict_arrays(np.zeros((2, 32, 32, 3), np.uint8))
+    assert age.shape == (2,) and p_female.shape == (2,)
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert 0.0 <= history["val_gender_out_accuracy"][0] <= 1.0
 
 
 def test_curves_file_is_a_png(trained_run):

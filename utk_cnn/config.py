@@ -14,7 +14,7 @@ TTA_MODES = ("none", "flip", "shifts")  # test-time augmentation: the views of a
 # Options a resumed run may change: where the data lives and how long to train, not what is trained.
 RESUME_OVERRIDES = ("data", "epochs", "time_limit_min")
 
-# Per-architecture defaults: `seed` reproduces the write-up, `utknet` is our faster default.
+# Per-architecture defaults: `seed` reproduces the write-up, `utknet` is our faster single network.
 ARCH_DEFAULTS = {
     "seed": dict(image_size=128, epochs=50, batch_size=32, learning_rate=1e-3, optimizer="adam",
                  patience=20, augment="flip", precision="float32", weight_decay=0.0, gender_weight=1.0),
@@ -22,6 +22,8 @@ ARCH_DEFAULTS = {
                    patience=45, augment="photo", precision="auto", weight_decay=5e-4,
                    gender_weight=1.0),
 }
+# Several utknets in one model (model.build_members) train on the same recipe.
+ARCH_DEFAULTS["utkens"] = ARCH_DEFAULTS["utkens2"] = dict(ARCH_DEFAULTS["utknet"])
 
 
 @dataclass

@@ -137,15 +137,8 @@ class AgeMedian(layers.Layer):
         return (*input_shape[:-1], 1)
 
 
-@register("utknet")
-def build_utknet(image_size: int = 64, widths=(32, 64, 128, 256), inference: bool = False) -> keras.Model:
-    """Our default: a small residual trunk shared by both heads, age as a softmax over 0..116 years.
-
-    The age head predicts a distribution over ages (DEX), trained with a label-distribution
-    loss on `age_dist` and a small MAE on its expectation. The saved (inference) model
-    reports the distribution's median as `age_out` (lower MAE) and keeps the expectation as `age_mean`.
-    """
-    inputs, x = _scaled_input(image_size)
+def _utknet_heads(x, widths):
+    """The residual trunk and both heads of one utknet on scaled images: (P(female), age-bin probabilities)."""
     x = layers.Conv2D(widths[0], 3, strides=2, padding="same", activation="relu")(x)
     for stage, filters in enumerate(widths):
         x = _residual_block(x, filters, stride=1 if stage == 0 else 2)
@@ -158,10 +151,67 @@ def build_utknet(image_size: int = 64, widths=(32, 64, 128, 256), inference: boo
 
     age = layers.Dense(256, activation="relu")(features)
     age_dist = layers.Dense(MAX_AGE + 1, activation="softmax", name="age_dist", dtype="float32")(age)
-    outputs = {"gender_out": gender_out, "age_dist": age_dist}
+    return gender_out, age_dist
+
+
+def _age_point_outputs(outputs: dict, age_dist, inference: bool) -> dict:
+    """Training fits the expectation of the age bins; the saved model reports their median (lower MAE)."""
     if inference:
         outputs["age_mean"] = age_expectation_layer("age_mean")(age_dist)
         outputs["age_out"] = AgeMedian(name="age_out", dtype="float32")(age_dist)
     else:
         outputs["age_out"] = age_expectation_layer()(age_dist)
+    return outputs
+
+
+@register("utknet")
+def build_utknet(image_size: int = 64, widths=(32, 64, 128, 256), inference: bool = False) -> keras.Model:
+    """Our default: a small residual trunk shared by both heads, age as a softmax over 0..116 years.
+
+    The age head predicts a distribution over ages (DEX), trained with a label-distribution
+    loss on `age_dist` and a small MAE on its expectation. The saved (inference) model
+    reports the distribution's median as `age_out` (lower MAE) and keeps the expectation as `age_mean`.
+    """
+    inputs, x = _scaled_input(image_size)
+    gender_out, age_dist = _utknet_heads(x, widths)
+    outputs = _age_point_outputs({"gender_out": gender_out, "age_dist": age_dist}, age_dist, inference)
     return keras.Model(inputs, outputs, name="utknet")
+
+
+def build_members(image_size: int, members: int, widths, inference: bool = False) -> keras.Model:
+    """`members` independent utknets in one model: each is trained on its own loss, their predictions averaged.
+
+    Averaging networks that differ only in their random start cuts both errors (docs/benchmarks.md),
+    and in one model they share the input pipeline and train in one run. While training, every
+    output carries one column per member, so each member's loss is its own, as if trained alone;
+    the saved (inference) model averages their gender probabilities and age distributions.
+    Each member is a nested model named `member_i`, so weights move between the two graphs by name.
+    """
+    inputs, x = _scaled_input(image_size)
+    scaled = keras.Input(shape=(image_size, image_size, 3), name="scaled")
+    heads = [keras.Model(scaled, _utknet_heads(scaled, widths), name=f"member_{i}")(x) for i in range(members)]
+    genders, dists = [g for g, _ in heads], [d for _, d in heads]
+    if inference:
+        gender_out = layers.Average(name="gender_out", dtype="float32")(genders)
+        age_dist = layers.Average(name="age_dist", dtype="float32")(dists)
+        outputs = _age_point_outputs({"gender_out": gender_out, "age_dist": age_dist}, age_dist, inference)
+    else:
+        gender_out = layers.Concatenate(name="gender_out", dtype="float32")(genders)  # (N, members)
+        stacked = [layers.Reshape((1, MAX_AGE + 1))(d) for d in dists]
+        age_dist = layers.Concatenate(axis=1, name="age_dist", dtype="float32")(stacked)  # (N, members, bins)
+        ages = age_expectation_layer("member_ages")(age_dist)  # (N, members, 1)
+        outputs = {"gender_out": gender_out, "age_dist": age_dist,
+                   "age_out": layers.Reshape((members,), name="age_out")(ages)}
+    return keras.Model(inputs, outputs, name="utkens")
+
+
+@register("utkens")
+def build_utkens(image_size: int = 64, inference: bool = False) -> keras.Model:
+    """Three half-width utknets averaged: about the cost of one full utknet, fewer errors."""
+    return build_members(image_size, 3, (16, 32, 64, 128), inference=inference)
+
+
+@register("utkens2")
+def build_utkens2(image_size: int = 64, inference: bool = False) -> keras.Model:
+    """Two three-quarter-width utknets averaged: about 1.1x the cost of one full utknet."""
+    return build_members(image_size, 2, (24, 48, 96, 192), inference=inference)

@@ -20,7 +20,7 @@ from . import data as D
 from .config import RESUME_OVERRIDES, TrainConfig
 from .evaluate import summarize
 from .io import atomic_path, read_json, write_json
-from .losses import age_distribution_loss
+from .losses import age_distribution_loss, gender_loss
 from .model import build_model, precision_policy
 from .plots import plot_curves
 from .predict import Predictor
@@ -103,9 +103,11 @@ class LearningRateKeeper(keras.callbacks.Callback):
 
 def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
     """The write-up's losses (BCE for gender, MAE for age), plus the age-distribution loss where the model has one."""
-    losses = {"gender_out": "binary_crossentropy", "age_out": "mae"}
+    losses = {"gender_out": gender_loss, "age_out": "mae"}
     weights = {"gender_out": cfg.gender_weight, "age_out": 1.0}
-    metrics = {"gender_out": ["accuracy"], "age_out": ["mae"]}
+    # Named explicitly: a model of several members has several gender columns, where "accuracy"
+    # would resolve to categorical accuracy.
+    metrics = {"gender_out": [keras.metrics.BinaryAccuracy(name="accuracy")], "age_out": ["mae"]}
     if "age_dist" in model.output_names:
         losses["age_dist"] = age_distribution_loss
         weights.update(age_out=0.1, age_dist=1.0)
