@@ -82,6 +82,6 @@ def test_saved_utkens_averages_its_members():
 
 
 def test_architectures_are_registered_by_name():
-    assert {"seed", "utknet", "utkens"} <= set(ARCHITECTURES)
+    assert {"seed", "utknet", "utkens", "utkens2"} <= set(ARCHITECTURES)
     with pytest.raises(ValueError, match="unknown architecture"):
         build_model("nope", 64)

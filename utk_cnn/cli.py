@@ -16,7 +16,7 @@ def _add_train(sub):
     p = sub.add_parser("train", help="train a model into a run folder")
     p.add_argument("--data", help="UTKFace folder or .tar.gz/.zip archive (with --resume: the run's own)")
     p.add_argument("--out", required=True, help="run folder, e.g. runs/NAME")
-    p.add_argument("--arch", default=None, help="architecture (seed, utknet, utkens); default utknet")
+    p.add_argument("--arch", default=None, help="architecture (seed, utknet, utkens, utkens2); default utknet")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--image-size", type=int)

@@ -185,7 +185,8 @@ def build_members(image_size: int, members: int, widths, inference: bool = False
     and in one model they share the input pipeline and train in one run. While training, every
     output carries one column per member, so each member's loss is its own, as if trained alone;
     the saved (inference) model averages their gender probabilities and age distributions.
-    Each member is a nested model named `member_i`, so weights move between the two graphs by name.
+    Each member is a nested model (`member_i`), so both graphs list the same weights in the same
+    order and `set_weights` carries a trained model into its saved form.
     """
     inputs, x = _scaled_input(image_size)
     scaled = keras.Input(shape=(image_size, image_size, 3), name="scaled")
@@ -207,11 +208,11 @@ def build_members(image_size: int, members: int, widths, inference: bool = False
 
 @register("utkens")
 def build_utkens(image_size: int = 64, inference: bool = False) -> keras.Model:
-    """Three half-width utknets averaged: about the cost of one full utknet, fewer errors."""
+    """Three half-width utknets averaged: level with one utknet trained for the same hour (docs/benchmarks.md)."""
     return build_members(image_size, 3, (16, 32, 64, 128), inference=inference)
 
 
 @register("utkens2")
 def build_utkens2(image_size: int = 64, inference: bool = False) -> keras.Model:
-    """Two three-quarter-width utknets averaged: about 1.1x the cost of one full utknet."""
+    """Two three-quarter-width utknets averaged: also level with one utknet trained for the same hour."""
     return build_members(image_size, 2, (24, 48, 96, 192), inference=inference)
