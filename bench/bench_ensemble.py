@@ -19,13 +19,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 from utk_cnn.data import decode_records, labels  # noqa: E402
-from utk_cnn.evaluate import split_names, split_records_of  # noqa: E402
+from utk_cnn.evaluate import split_names, split_records_of, summarize  # noqa: E402
 from utk_cnn.predict import Predictor, resolve_model_path  # noqa: E402
 
 
 def score(age, p_female, truth) -> dict:
-    return {"age_mae": round(float(np.mean(np.abs(age - truth["age"]))), 3),
-            "gender_accuracy": round(float(np.mean((p_female >= 0.5) == (truth["gender"] == 1))), 4)}
+    figures = summarize(truth["age"], truth["gender"], truth["race"], age, p_female)
+    return {"age_mae": round(figures["age_mae"], 3), "gender_accuracy": round(figures["gender_accuracy"], 4)}
 
 
 def main():

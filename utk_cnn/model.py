@@ -154,8 +154,9 @@ def _utknet_heads(x, widths):
     return gender_out, age_dist
 
 
-def _age_point_outputs(outputs: dict, age_dist, inference: bool) -> dict:
+def _model_outputs(gender_out, age_dist, inference: bool) -> dict:
     """Training fits the expectation of the age bins; the saved model reports their median (lower MAE)."""
+    outputs = {"gender_out": gender_out, "age_dist": age_dist}
     if inference:
         outputs["age_mean"] = age_expectation_layer("age_mean")(age_dist)
         outputs["age_out"] = AgeMedian(name="age_out", dtype="float32")(age_dist)
@@ -174,7 +175,7 @@ def build_utknet(image_size: int = 64, widths=(32, 64, 128, 256), inference: boo
     """
     inputs, x = _scaled_input(image_size)
     gender_out, age_dist = _utknet_heads(x, widths)
-    outputs = _age_point_outputs({"gender_out": gender_out, "age_dist": age_dist}, age_dist, inference)
+    outputs = _model_outputs(gender_out, age_dist, inference)
     return keras.Model(inputs, outputs, name="utknet")
 
 
@@ -195,7 +196,7 @@ def build_members(image_size: int, members: int, widths, inference: bool = False
     if inference:
         gender_out = layers.Average(name="gender_out", dtype="float32")(genders)
         age_dist = layers.Average(name="age_dist", dtype="float32")(dists)
-        outputs = _age_point_outputs({"gender_out": gender_out, "age_dist": age_dist}, age_dist, inference)
+        outputs = _model_outputs(gender_out, age_dist, inference)
     else:
         gender_out = layers.Concatenate(name="gender_out", dtype="float32")(genders)  # (N, members)
         stacked = [layers.Reshape((1, MAX_AGE + 1))(d) for d in dists]
