@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,11 +21,17 @@ from utk_cnn.browse import ALL, BANDS, SampleBrowser
 from utk_cnn.config import GENDERS, RACES
 from utk_cnn.evaluate import format_report
 from utk_cnn.faces import ImageError, draw_faces, read_image
+from utk_cnn.live import FrameAnnotator, people_text
 from utk_cnn.plots import PANELS
 from utk_cnn.predict import ASSETS
+from utk_cnn.video import VideoError, predict_video
 
 DISPLAY_SIDE = 1280  # annotated images are shrunk to this for the browser
-FACE_COLUMNS = ["face", "age", "gender", "gender confidence", "detection confidence", "box (x, y, w, h)"]
+WEBCAM_DETECT_EVERY = 2  # the webcam finds faces on every other frame and tracks them in between
+FACE_COLUMNS = ["face", "age", "age range (80%)", "gender", "gender confidence", "detection confidence",
+                "box (x, y, w, h)"]
+TRACK_COLUMNS = ["person", "age", "age range (80%)", "gender", "gender confidence", "first frame", "last frame",
+                 "first box (x, y, w, h)"]
 SAMPLE_COLUMNS = ["file", "true age", "predicted age", "error", "true gender", "predicted gender", "race"]
 
 
@@ -41,37 +48,60 @@ class Demo:
         self.data, self.run = data or os.environ.get("UTK_DATA"), run
         self.browser: SampleBrowser | None = None
 
-    # --- Photo -----------------------------------------------------------------------------
+    # --- Photo ---------------------------------------------------------------------------
     def predict(self, path: str | None):
-        """Annotated image and faces as JSON; this is also the `predict` API endpoint."""
+        """Annotated image and faces as JSON; this is also the `predict` API endpoint.
+
+        The upload arrives as a plain file, so a non-image or broken one reaches `read_image`,
+        which names the problem, instead of failing in Gradio's own image decoding.
+        """
         if not path:
             raise gr.Error("Upload, paste or pick a photo first.")
         try:
             image = read_image(path)
         except ImageError as err:
-            raise gr.Error(str(err).replace(str(path), Path(path).name)) from None
+            raise gr.Error(str(err).replace(str(path), Path(path).name), print_exception=False) from None
         faces = self.predictor.predict_image(image)
         return draw_faces(image, faces, max_side=DISPLAY_SIDE), faces
 
     @staticmethod
     def face_table(faces) -> pd.DataFrame:
-        rows = [[i + 1, f["age"], f["gender"], f["gender_confidence"], f["detection_confidence"], str(f["box"])]
-                for i, f in enumerate(faces or [])]
+        rows = [[i + 1, f["age"], age_range_text(f), f["gender"], f["gender_confidence"], f["detection_confidence"],
+                 str(f["box"])] for i, f in enumerate(faces or [])]
         return pd.DataFrame(rows, columns=FACE_COLUMNS)
 
     def photo(self, path):
         annotated, faces = self.predict(path)
-        note = f"{len(faces)} face(s) found." if faces else "No face found: try a larger, frontal, well-lit face."
-        return annotated, faces, self.face_table(faces), note
+        return annotated, faces, self.face_table(faces), faces_note(faces)
 
     # --- Webcam ----------------------------------------------------------------------------
-    def webcam(self, frame, detector, last_time):
+    def webcam(self, frame, detector, annotator, last_time):
+        """One streamed frame: annotated, the tracked people as text, frame rate; the session's tracker in State."""
         if frame is None:
-            return None, "waiting for the camera", last_time
-        faces = self.predictor.predict_image(frame, detector=detector)
+            return None, "Waiting for the camera.", "", annotator, last_time
+        if annotator is None or annotator.detector != detector:
+            annotator = FrameAnnotator(self.predictor, detector=detector, detect_every=WEBCAM_DETECT_EVERY,
+                                       max_side=DISPLAY_SIDE)
+        annotated, people = annotator.annotate(frame)
         now = time.perf_counter()
-        fps = f"{1 / (now - last_time):.1f} frames per second, {len(faces)} face(s)" if last_time else ""
-        return draw_faces(frame, faces, max_side=DISPLAY_SIDE), fps, now
+        fps = f"{1 / (now - last_time):.1f} frames per second" if last_time else ""
+        return annotated, people_text(people), fps, annotator, now
+
+    # --- Video -----------------------------------------------------------------------------
+    def video(self, path: str | None, detector: str):
+        """An uploaded clip: its annotated WebM copy and one row per tracked person."""
+        if not path:
+            raise gr.Error("Upload a video first.")
+        out = tempfile.mkdtemp(prefix="utk-video-")
+        try:
+            result = predict_video(path, self.predictor, out=out, detector=detector, progress=False)
+        except VideoError as err:
+            raise gr.Error(str(err).replace(str(path), Path(path).name), print_exception=False) from None
+        rows = [[t["id"], t["age"], age_range_text(t), t["gender"], t["gender_confidence"], t["first_frame"],
+                 t["last_frame"], str(t["box"])] for t in result["tracks"]]
+        note = (f"{result['frames']} frames at {result['fps']:g} fps; {len(rows)} person(s) tracked. "
+                "Each estimate is per person, averaged over their recent frames.")
+        return str(Path(out) / f"{Path(path).stem}.annotated.webm"), pd.DataFrame(rows, columns=TRACK_COLUMNS), note
 
     # --- Validation samples ----------------------------------------------------------------
     def load_samples(self):
@@ -105,6 +135,14 @@ class Demo:
         return frames
 
 
+def age_range_text(face: dict) -> str:
+    return "" if not face.get("age_range") else f"{face['age_range'][0]:.0f}-{face['age_range'][1]:.0f}"
+
+
+def faces_note(faces) -> str:
+    return f"{len(faces)} face(s) found." if faces else "No face found: try a larger, frontal, well-lit face."
+
+
 def curve_plots(frames):
     with gr.Row():
         for frame, (_, title) in zip(frames[:2], PANELS[:2]):
@@ -120,7 +158,8 @@ def build_app(demo: Demo) -> gr.Blocks:
                     "Estimates only: see the About tab for what the model can and cannot do.")
         with gr.Tab("Photo"):
             with gr.Row():
-                photo_in = gr.Image(type="filepath", sources=["upload", "clipboard"], label="Photo")
+                photo_in = gr.File(label="Photo (JPEG, PNG, WebP, HEIC, AVIF, ...)", type="filepath",
+                                   elem_id="photo-upload")
                 photo_out = gr.Image(label="Faces found", interactive=False)
             photo_btn = gr.Button("Estimate age and gender", variant="primary")
             photo_note = gr.Markdown()
@@ -128,23 +167,36 @@ def build_app(demo: Demo) -> gr.Blocks:
             faces_json = gr.JSON(label="Faces (JSON)")
             gr.Examples([[example_photo()]], inputs=photo_in, label="Example (public domain)")
             photo_btn.click(demo.predict, photo_in, [photo_out, faces_json], api_name="predict").then(
-                lambda faces: (demo.face_table(faces),
-                               f"{len(faces)} face(s) found." if faces else "No face found."),
+                lambda faces: (demo.face_table(faces), faces_note(faces)),
                 faces_json, [faces_table, photo_note], api_visibility="private")
         with gr.Tab("Webcam"):
             with gr.Row():
-                cam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="Camera")
-                cam_out = gr.Image(label="Live estimate", interactive=False)
+                cam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="Camera",
+                               webcam_options=gr.WebcamOptions(constraints={"video": {"width": 640, "height": 480}}))
+                cam_out = gr.Image(label="Live estimate", interactive=False, format="jpeg", elem_id="live-estimate")
             with gr.Row():
-                detector = gr.Radio(["mtcnn-fast", "mtcnn", "haar"], value="mtcnn-fast",
-                                    label="Face detector (mtcnn also finds smaller faces; haar only frontal ones)")
-                fps = gr.Markdown()
-            last = gr.State(0.0)
-            cam.stream(demo.webcam, [cam, detector, last], [cam_out, fps, last], stream_every=0.1, time_limit=120,
-                       concurrency_limit=4, api_visibility="private")
+                people = gr.Textbox(label="People (steady estimates: id, age (80% range), gender, confidence)",
+                                    lines=3, interactive=False, elem_id="live-faces")
+                with gr.Column():
+                    detector = gr.Radio(["mtcnn-fast", "mtcnn", "haar"], value="mtcnn-fast",
+                                        label="Face detector (mtcnn also finds smaller faces; haar only frontal ones)")
+                    fps = gr.Markdown()
+            annotator, last = gr.State(None), gr.State(0.0)
+            cam.stream(demo.webcam, [cam, detector, annotator, last], [cam_out, people, fps, annotator, last],
+                       stream_every=0.04, time_limit=300, concurrency_limit=4, api_visibility="private")
             snap = gr.Image(sources=["webcam"], type="filepath", label="Snapshot (where streaming is unavailable)")
             snap_out = gr.Image(label="Snapshot estimate", interactive=False)
             snap.change(lambda p: demo.predict(p)[0] if p else None, snap, snap_out, api_visibility="private")
+        with gr.Tab("Video"):
+            with gr.Row():
+                video_in = gr.File(label="Video (mp4, webm, mov, avi, mkv)", type="filepath", elem_id="video-upload")
+                video_out = gr.Video(label="Annotated video", interactive=False)
+            with gr.Row():
+                video_detector = gr.Radio(["mtcnn-fast", "mtcnn", "haar"], value="mtcnn-fast", label="Face detector")
+                video_btn = gr.Button("Track and estimate", variant="primary")
+            video_note = gr.Markdown()
+            tracks = gr.Dataframe(headers=TRACK_COLUMNS, label="People", interactive=False)
+            video_btn.click(demo.video, [video_in, video_detector], [video_out, tracks, video_note], api_name="video")
         with gr.Tab("Validation samples"):
             with gr.Row():
                 sort = gr.Dropdown(["largest error", "smallest error", "age"], value="largest error", label="Sort by")
@@ -171,6 +223,9 @@ def build_app(demo: Demo) -> gr.Blocks:
         with gr.Tab("About"):
             card = ASSETS / "MODEL_CARD.md"
             gr.Markdown(card.read_text() if card.exists() else "The model card is missing from assets/.")
+            if (ASSETS / "reliability.png").exists():
+                gr.Image(str(ASSETS / "reliability.png"), label="Reliability of the gender confidence (test split)",
+                         interactive=False)
     return app
 
 

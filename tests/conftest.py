@@ -93,3 +93,13 @@ def trained_run(tmp_path_factory) -> Path:
                       batch_size=16, val_fraction=0.2, test_fraction=0.2, precision="float32")
     train(cfg, verbose=0)
     return base / "run"
+
+
+@pytest.fixture(scope="session")
+def app_server(trained_run):
+    """`python app.py` on the shipped model (with the tiny run's curves), for API and browser tests."""
+    from chromium import start_app
+    proc, url = start_app("--run", str(trained_run))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)

@@ -32,7 +32,7 @@ def test_photo_handler_annotates_and_lists_faces(demo, photo):
 
 def test_predict_endpoint_returns_image_and_json_fields(demo, photo):
     annotated, faces = demo.predict(photo)
-    assert set(faces[0]) == {"box", "age", "gender", "gender_confidence", "detection_confidence"}
+    assert set(faces[0]) == {"box", "age", "age_range", "gender", "gender_confidence", "detection_confidence"}
 
 
 def test_corrupt_upload_is_a_clear_message(demo, tmp_path):
@@ -61,11 +61,27 @@ def test_huge_photo_is_shrunk_for_display(demo, tmp_path):
     assert max(annotated.shape[:2]) == app.DISPLAY_SIDE and len(faces) == 1
 
 
-def test_webcam_handler_reports_frames_per_second(demo):
+def test_webcam_handler_tracks_the_face_and_reports_frames_per_second(demo):
     frame = grace_hopper()
-    out, fps, t1 = demo.webcam(frame, "mtcnn-fast", 0.0)
-    out, fps, t2 = demo.webcam(frame, "mtcnn-fast", t1)
+    out, people, fps, annotator, t1 = demo.webcam(frame, "mtcnn-fast", None, 0.0)
+    for _ in range(3):
+        out, people, fps, annotator, t2 = demo.webcam(frame, "mtcnn-fast", annotator, t1)
     assert out.shape == frame.shape and "frames per second" in fps and t2 > t1
+    assert people.startswith("#1 ") and people.count("\n") == 0 and "% sure" in people
+
+
+def test_video_handler_returns_the_annotated_clip_and_one_row_per_person(demo, tmp_path):
+    from scenes import moving_scene, write_clip
+    clip = write_clip(tmp_path / "walk.mp4", moving_scene(12))
+    video, table, note = demo.video(str(clip), "mtcnn-fast")
+    assert video.endswith(".annotated.webm") and list(table["person"]) == [1] and "12 frames" in note
+
+
+def test_unreadable_video_is_a_clear_message(demo, tmp_path):
+    bad = tmp_path / "clip.mp4"
+    bad.write_bytes(b"not a video at all")
+    with pytest.raises(gr.Error, match="clip.mp4"):
+        demo.video(str(bad), "mtcnn-fast")
 
 
 def test_validation_browser_filters_and_sorts(demo):
@@ -93,4 +109,4 @@ def test_training_curves_have_both_series(demo, trained_run):
 def test_app_builds_with_every_tab(demo):
     blocks = app.build_app(demo)
     labels = {getattr(b, "label", None) for b in blocks.blocks.values()}
-    assert {"Photo", "Webcam", "Validation samples", "Training curves", "About"} <= labels
+    assert {"Photo", "Webcam", "Video", "Validation samples", "Training curves", "About"} <= labels

@@ -123,6 +123,22 @@ def test_flat_fill_paints_uncovered_borders_one_colour():
         assert any((edge == edge[0]).all() for edge in edges)
 
 
+def test_crop_augmentation_moves_each_face_by_at_most_a_tenth_and_pads_with_black():
+    images = np.full((16, 30, 30, 3), 200, np.uint8)
+    out = D.random_crop_brightness(images, tf.constant([7, 8], tf.int64), brightness=0).numpy()
+    assert out.shape == images.shape and out.dtype == np.uint8
+    for result in out:  # 3 px of padding: at most 3 black rows and 3 black columns
+        black = (result == 0).all(-1)
+        assert black.all(0).sum() <= 3 and black.all(1).sum() <= 3 and (result[3:27, 3:27] == 200).all()
+    assert (out == 0).any()  # some faces were moved
+
+
+def test_crop_augmentation_shifts_brightness_within_its_limit():
+    images = np.full((64, 10, 10, 3), 100, np.uint8)
+    out = D.random_crop_brightness(images, tf.constant([1, 1], tf.int64), pad=0.0, brightness=25).numpy()
+    assert out.min() >= 75 and out.max() <= 125 and len(np.unique(out[:, 5, 5, 0])) > 10
+
+
 def test_augmentation_flips_about_half_of_a_batch():
     images = np.tile(np.arange(16, dtype=np.uint8)[None, None, :, None], (200, 16, 1, 3))
     out = D.random_flip(images, tf.constant([3, 4], tf.int64)).numpy()

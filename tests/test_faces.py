@@ -52,6 +52,15 @@ def test_exif_orientation_is_honoured():
     assert F.decode_image_bytes(buf.getvalue()).shape[:2] == (40, 20)
 
 
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])  # iPhone photos (HEIC) and AVIF read like JPEG
+def test_phone_photo_formats_are_read(fmt, tmp_path):
+    photo = grace_hopper()
+    path = tmp_path / f"phone.{fmt.lower()}"
+    Image.fromarray(photo).save(path, format=fmt, quality=90)
+    image = F.read_image(path)
+    assert image.shape == photo.shape and np.abs(image.astype(int) - photo).mean() < 8
+
+
 @pytest.mark.parametrize("data, message", [
     (b"", "empty file"),
     (b"hello, I am text", "not an image"),

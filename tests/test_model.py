@@ -30,7 +30,7 @@ def test_seed_parameter_count():
 
 
 def test_models_take_raw_uint8_and_name_their_outputs():
-    for arch, size in (("seed", 64), ("utknet", 32)):
+    for arch, size in (("seed", 64), ("utknet", 32), ("utkres", 32)):
         model = build_model(arch, size)
         assert model.inputs[0].dtype == "uint8"
         out = model(np.full((2, size, size, 3), 255, np.uint8))
@@ -81,7 +81,19 @@ def test_saved_utkens_averages_its_members():
     np.testing.assert_allclose(np.asarray(after["age_dist"]), np.asarray(before["age_dist"]).mean(1), atol=1e-6)
 
 
+def test_utkres_is_the_reference_resnet_at_96_px():
+    model = build_model("utkres", 96)
+    assert model.count_params() == 1_801_099  # 1.80M, as issue 14's reference
+    assert len(_layers_of(model, keras.layers.BatchNormalization)) == 1 + 4 * 3  # stem, then 3 per block
+    assert all(not conv.use_bias for conv in _layers_of(model, keras.layers.Conv2D))  # batch norm has the bias
+
+
+def test_utkres_scales_its_input_to_minus_one_to_one():
+    scale = build_model("utkres", 32).get_layer("scale")
+    np.testing.assert_allclose(np.asarray(scale(np.array([0.0, 255.0]))), [-1.0, 1.0])
+
+
 def test_architectures_are_registered_by_name():
-    assert {"seed", "utknet", "utkens", "utkens2"} <= set(ARCHITECTURES)
+    assert {"seed", "utknet", "utkens", "utkens2", "utkres"} <= set(ARCHITECTURES)
     with pytest.raises(ValueError, match="unknown architecture"):
         build_model("nope", 64)

@@ -20,8 +20,9 @@ def test_predict_faces_takes_crops_of_any_size(predictor):
     faces = np.random.default_rng(0).integers(0, 255, (3, 77, 91, 3), dtype=np.uint8)
     out = predictor.predict_faces(faces)
     assert len(out) == 3
-    for age, p_female in out:
+    for age, p_female, (low, high) in out:
         assert isinstance(age, float) and age >= 0 and 0 <= p_female <= 1
+        assert 0 <= low <= age <= high
 
 
 def test_flip_averaging_reports_the_median_of_the_mean_age_distribution(predictor):
@@ -82,7 +83,7 @@ def test_a_tflite_copy_of_other_weights_is_ignored(trained_run, tmp_path):
 def test_a_model_without_a_tflite_copy_is_converted_on_first_use(trained_run, tmp_path):
     import keras
     model = keras.models.load_model(trained_run / "model.keras", compile=False)
-    (age, p_female), = Predictor(model).predict_faces(np.zeros((1, 32, 32, 3), np.uint8))
+    (age, p_female, _), = Predictor(model).predict_faces(np.zeros((1, 32, 32, 3), np.uint8))
     assert age >= 0 and 0 <= p_female <= 1
 
 
@@ -93,8 +94,9 @@ def test_predict_faces_rejects_non_uint8(predictor):
 
 def test_predict_image_returns_one_entry_per_face(predictor):
     (face,) = predictor.predict_image(grace_hopper())
-    assert set(face) == {"box", "age", "gender", "gender_confidence", "detection_confidence"}
+    assert set(face) == {"box", "age", "age_range", "gender", "gender_confidence", "detection_confidence"}
     assert face["gender"] in ("female", "male") and 0.5 <= face["gender_confidence"] <= 1
+    assert face["age_range"][0] <= face["age"] <= face["age_range"][1]
 
 
 def test_predict_image_accepts_grayscale(predictor):
@@ -115,3 +117,30 @@ def test_predict_cli_reports_bad_files_and_goes_on(trained_run, tmp_path, capsys
     assert [("error" in r) for r in results] == [True, False, True]
     assert "empty" in results[0]["error"] and len(results[1]["faces"]) == 1
     assert (out / "grace.annotated.jpg").exists()
+
+
+def test_age_range_is_the_central_80_percent_of_the_averaged_distribution(predictor):
+    from utk_cnn.model import distribution_quantile
+    faces = np.random.default_rng(5).integers(0, 255, (2, 32, 32, 3), dtype=np.uint8)
+    dist = predictor.averaged_outputs(faces)["age_dist"]
+    estimates = predictor.estimate(faces)
+    np.testing.assert_allclose(estimates.age_low, distribution_quantile(dist, 0.1, np).ravel(), atol=1e-3)
+    np.testing.assert_allclose(estimates.age_high, distribution_quantile(dist, 0.9, np).ravel(), atol=1e-3)
+
+
+def test_saved_temperatures_are_applied_by_the_predictor(trained_run, tmp_path):
+    import shutil
+
+    from utk_cnn.calibration import Calibration, save_calibration
+    from utk_cnn.predict import estimates_from_outputs
+    for name in ("model.keras", "model.tflite", "model.tflite.json", "config.json"):
+        shutil.copy(trained_run / name, tmp_path / name)
+    faces = np.random.default_rng(6).integers(0, 255, (3, 32, 32, 3), dtype=np.uint8)
+    plain = Predictor.load(tmp_path)
+    calibration = Calibration(age_temperature=0.3, gender_temperature=3.0)
+    save_calibration(calibration, tmp_path / "model.keras")
+    calibrated = Predictor.load(tmp_path).estimate(faces)
+    expected = estimates_from_outputs(plain.averaged_outputs(faces), calibration)
+    for got, want in zip(calibrated, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+    assert not np.allclose(calibrated.p_female, plain.estimate(faces).p_female, rtol=1e-5, atol=0)

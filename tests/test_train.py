@@ -43,6 +43,27 @@ def test_a_model_of_several_members_saves_one_averaged_model(utk_folder, tmp_pat
     assert 0.0 <= history["val_gender_out_accuracy"][0] <= 1.0
 
 
+def test_the_default_architecture_trains_on_its_recipe(utk_folder, tmp_path):
+    cfg = TrainConfig(data=str(utk_folder), out=str(tmp_path / "run"), image_size=32, epochs=1, batch_size=16,
+                      val_fraction=0.2, test_fraction=0.2)
+    metrics = train(cfg, verbose=0)
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["arch"] == "utkres" and config["gender_weight"] == 10 and config["age_dist_weight"] == 0
+    assert config["augment"] == "crop" and not config["dedupe_train"] and metrics["arch"] == "utkres"
+    assert 0 <= metrics["age_range_coverage"] <= 1 and metrics["gender_ece"] is not None
+
+
+def test_the_split_depends_on_the_split_seed_not_the_training_seed(utk_folder, tmp_path):
+    from utk_cnn.train import load_split
+    splits = []
+    for seed, split_seed in ((0, 0), (1, 0), (0, 1)):
+        cfg = _small_config(utk_folder, tmp_path / "unused").resolved()
+        cfg.seed, cfg.split_seed = seed, split_seed
+        load_split(cfg)
+        splits.append(cfg.split["test"])
+    assert splits[0] == splits[1] != splits[2]
+
+
 def test_curves_file_is_a_png(trained_run):
     assert (trained_run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -100,16 +121,23 @@ def test_final_refit_trains_on_validation_images_and_keeps_the_test_split(utk_fo
 
 
 def _schedule_config(**overrides):
-    cfg = TrainConfig(data="", out="", epochs=10, learning_rate=1e-3, optimizer="adamw").resolved()
+    cfg = TrainConfig(data="", out="", arch="utknet", epochs=10, learning_rate=1e-3, optimizer="adamw").resolved()
     for key, value in overrides.items():
         setattr(cfg, key, value)
     return cfg
 
 
-def test_learning_rate_warms_up_from_a_twentieth_of_the_peak():
-    cfg = _schedule_config()
+def test_learning_rate_warms_up_from_zero_over_a_tenth_of_the_run_by_default():
+    cfg = _schedule_config()  # 10 epochs of 100 steps: 100 warm-up steps (at most two epochs)
     rates = [warmup_cosine_lr(cfg, step, 100, 0.0) for step in (0, 50, 100)]
-    assert rates[0] == pytest.approx(5e-5) and rates[0] < rates[1] < rates[2] == pytest.approx(1e-3)
+    assert rates[0] == 0 and rates[1] == pytest.approx(5e-4) and rates[2] == pytest.approx(1e-3)
+
+
+def test_learning_rate_warms_up_over_the_given_steps_and_decays_to_the_floor():
+    cfg = _schedule_config(warmup_steps=300, min_lr_fraction=0.0)
+    assert warmup_cosine_lr(cfg, 150, 100, 0.0) == pytest.approx(5e-4)
+    assert warmup_cosine_lr(cfg, 300, 100, 0.0) == pytest.approx(1e-3)
+    assert warmup_cosine_lr(cfg, 1000, 100, 0.0) == pytest.approx(0.0)
 
 
 def test_learning_rate_decays_to_one_percent_at_the_last_step():

@@ -9,7 +9,7 @@ import numpy as np
 
 from .config import AGE_BANDS, GENDERS, RACES
 from .data import decode_records, labels
-from .evaluate import band_name, split_records_of, summarize
+from .evaluate import band_name, split_records_of, summarize_estimates
 from .predict import Predictor
 
 THUMB = 100
@@ -25,9 +25,9 @@ class SampleBrowser:
         self.thumbs, records = decode_records(records, THUMB)
         self.names = [r.name.rsplit("/", 1)[-1] for r in records]
         self.labels = labels(records)
-        self.age_pred, self.p_female = predictor.predict_arrays(decode_records(records, predictor.source_size)[0])
-        self.metrics = summarize(self.labels["age"], self.labels["gender"], self.labels["race"],
-                                 self.age_pred, self.p_female)
+        estimates = predictor.estimate(decode_records(records, predictor.source_size)[0])
+        self.age_pred, self.p_female = estimates.age, estimates.p_female
+        self.metrics = summarize_estimates(self.labels, estimates)
 
     def __len__(self) -> int:
         return len(self.names)

@@ -16,17 +16,19 @@ def _add_train(sub):
     p = sub.add_parser("train", help="train a model into a run folder")
     p.add_argument("--data", help="UTKFace folder or .tar.gz/.zip archive (with --resume: the run's own)")
     p.add_argument("--out", required=True, help="run folder, e.g. runs/NAME")
-    p.add_argument("--arch", default=None, help="architecture (seed, utknet, utkens, utkens2); default utknet")
+    p.add_argument("--arch", default=None, help="architecture (seed, utknet, utkens, utkens2, utkres); default utkres")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--image-size", type=int)
     p.add_argument("--learning-rate", "--lr", type=float)
     p.add_argument("--optimizer", choices=["adam", "adamw"])
-    p.add_argument("--gender-weight", type=float, help="weight of the gender loss (default 1)")
+    p.add_argument("--gender-weight", type=float, help="weight of the gender loss (utkres: 10)")
+    p.add_argument("--age-dist-weight", type=float, help="weight of the label-distribution age loss (utkres: 0)")
     p.add_argument("--patience", type=int)
-    p.add_argument("--augment", choices=["none", "flip", "full", "photo"])
+    p.add_argument("--augment", choices=["none", "flip", "full", "photo", "crop"])
     p.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"])
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="weight initialisation, shuffling and augmentation")
+    p.add_argument("--split-seed", type=int, default=0, help="the train/validation/test split (default 0)")
     p.add_argument("--limit", type=int, help="use only N images, for quick runs")
     p.add_argument("--time-limit", type=float, dest="time_limit_min", help="wall-clock budget in minutes: no epoch starts that would end past it (0: none)")
     p.add_argument("--train-on-val", action="store_true",
@@ -47,16 +49,29 @@ def _add_evaluate(sub):
                    help="views averaged per face: flip (default, 2), shifts (10, slower) or none")
     p.add_argument("--no-flip", action="store_const", const="none", dest="tta", help="same as --tta none")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--reliability", metavar="PNG", help="also draw the gender confidence's reliability diagram")
+
+
+def _add_calibrate(sub):
+    p = sub.add_parser("calibrate", help="fit the age-range and gender-confidence temperatures on validation faces")
+    p.add_argument("--model", help=".keras file or run folder whose validation split is used (default: shipped)")
+    p.add_argument("--data", required=True, help="UTKFace folder or archive")
+    p.add_argument("--split", choices=["val", "test", "all"], default="val", help="faces to fit on (default val)")
+    p.add_argument("--tta", choices=TTA_MODES, default="flip", help="views averaged per face, as when predicting")
+    p.add_argument("--into", help="save the temperatures beside this model instead (a final refit of the same "
+                                  "recipe, which has trained on its validation faces)")
 
 
 def _add_predict(sub):
-    p = sub.add_parser("predict", help="age and gender of every face in images or folders of images")
-    p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_FOLDER")
+    p = sub.add_parser("predict", help="age and gender of every face in photos, videos or folders of them")
+    p.add_argument("inputs", nargs="+", metavar="PHOTO_VIDEO_OR_FOLDER")
     p.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
     p.add_argument("--detector", default="mtcnn", choices=sorted(DETECTORS),
                    help="mtcnn (default), mtcnn-fast (proposals on 320 px, for video) or haar")
+    p.add_argument("--detect-every", type=int, default=1, metavar="N",
+                   help="videos: detect faces on every Nth frame and track them in between (default 1)")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per file")
-    p.add_argument("--out", help="folder for annotated copies of the images")
+    p.add_argument("--out", help="folder for annotated copies (photos: .annotated.jpg, videos: .annotated.webm)")
 
 
 def _add_export(sub):
@@ -72,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     _add_evaluate(sub)
+    _add_calibrate(sub)
     _add_predict(sub)
     _add_export(sub)
     return parser
@@ -91,23 +107,40 @@ def cmd_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .evaluate import evaluate_model, format_report
-    metrics = evaluate_model(args.model, args.data, split=args.split, tta=args.tta)
+    metrics = evaluate_model(args.model, args.data, split=args.split, tta=args.tta, reliability=args.reliability)
     print(json.dumps(metrics) if args.json else format_report(metrics))
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from .evaluate import calibrate_model
+    calibration, path = calibrate_model(args.model, args.data, split=args.split, tta=args.tta, into=args.into)
+    r = calibration.report
+    log.info("age temperature %.3f, gender temperature %.3f (on %d faces) -> %s", calibration.age_temperature,
+             calibration.gender_temperature, r["n"], path)
+    if "age_range_coverage_before" in r:
+        log.info("80%% age range holds %.1f%% of true ages before, %.1f%% after", 100 * r["age_range_coverage_before"],
+                 100 * r["age_range_coverage_after"])
+    log.info("gender ECE %.3f before, %.3f after", r["gender_ece_before"], r["gender_ece_after"])
     return 0
 
 
 def cmd_predict(args) -> int:
     from .predict_files import predict_files
-    results = predict_files(args.inputs, model=args.model, detector=args.detector, out=args.out)
+    from .faces import face_label
+    results = predict_files(args.inputs, model=args.model, detector=args.detector, out=args.out,
+                            detect_every=args.detect_every)
     if args.json:
         print(json.dumps(results, indent=2))
     else:
         for item in results:
             if "error" in item:
                 print(f"{item['path']}: error: {item['error']}")
-                continue
-            faces = ", ".join(f"{f['age']:.0f} {f['gender']}" for f in item["faces"]) or "no face"
-            print(f"{item['path']}: {faces}")
+            elif "tracks" in item:
+                people = "; ".join(map(face_label, item["tracks"])) or "no face"
+                print(f"{item['path']}: {item['frames']} frames, {people}")
+            else:
+                print(f"{item['path']}: {'; '.join(map(face_label, item['faces'])) or 'no face'}")
     return 1 if any("error" in item for item in results) else 0
 
 
@@ -118,7 +151,8 @@ def cmd_export(args) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "export": cmd_export}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "calibrate": cmd_calibrate, "predict": cmd_predict,
+            "export": cmd_export}
 
 
 def main(argv=None) -> int:

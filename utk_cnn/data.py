@@ -186,8 +186,8 @@ def labels(records: list[Record]) -> dict[str, np.ndarray]:
 
 
 # flip: the write-up's; full: flip, shift, zoom, rotation, brightness, contrast; photo: full, with half
-# the uncovered borders filled flat rather than mirrored.
-AUGMENT_MODES = ("none", "flip", "full", "photo")
+# the uncovered borders filled flat rather than mirrored; crop: flip, pad and random crop, brightness.
+AUGMENT_MODES = ("none", "flip", "full", "photo", "crop")
 
 
 def random_flip(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -243,12 +243,31 @@ def random_affine_colour(images: tf.Tensor, seed: tf.Tensor, max_shift: float = 
     return tf.cast(tf.round(tf.clip_by_value(x, 0, 255)), tf.uint8)
 
 
+def random_crop_brightness(images: tf.Tensor, seed: tf.Tensor, pad: float = 0.1,
+                            brightness: float = 25.0) -> tf.Tensor:
+    """Flip, zero-pad by `pad` of the side, crop back at a random offset, shift brightness by up to +-`brightness`.
+
+    The cheapest augmentation that helps (issue 14's reference): no resampling at all.
+    """
+    n, size = tf.shape(images)[0], tf.shape(images)[1]
+    margin = tf.cast(tf.round(pad * tf.cast(size, tf.float32)), tf.int32)
+    x = tf.cast(random_flip(images, seed), tf.float32)
+    x = tf.pad(x, [[0, 0], [margin, margin], [margin, margin], [0, 0]])
+    offsets = tf.random.stateless_uniform(tf.stack([n, 2]), seed + 1, 0, 2 * margin + 1, dtype=tf.int32)
+    rows = offsets[:, :1] + tf.range(size)[None]                       # (n, size)
+    cols = offsets[:, 1:] + tf.range(size)[None]
+    x = tf.gather(x, rows, axis=1, batch_dims=1)
+    x = tf.gather(x, cols, axis=2, batch_dims=1)
+    shift = tf.random.stateless_uniform(tf.stack([n, 1, 1, 1]), seed + 2, -brightness, brightness)
+    return tf.cast(tf.round(tf.clip_by_value(x + shift, 0, 255)), tf.uint8)
+
+
 def _augmenter(mode: str):
     """Augmentation of a training batch of uint8 images from a per-batch stateless seed."""
     if mode not in AUGMENT_MODES:
         raise ValueError(f"unknown augmentation {mode!r}: use one of {', '.join(AUGMENT_MODES)}")
     step = {"flip": random_flip, "full": random_affine_colour,
-            "photo": functools.partial(random_affine_colour, flat_fill=0.5)}[mode]
+            "photo": functools.partial(random_affine_colour, flat_fill=0.5), "crop": random_crop_brightness}[mode]
 
     def augment(batch, seed):
         images, targets = batch

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .calibration import expected_calibration_error, interval_coverage
 from .config import AGE_BANDS, GENDERS, RACES
 
 
@@ -10,27 +11,37 @@ def band_name(low: int, high: int) -> str:
     return f"{low}+" if high >= 200 else f"{low}-{high}"
 
 
-def _group(mask, age_true, age_pred, gender_true, gender_pred) -> dict:
+def _group(mask, age_true, age_pred, gender_true, gender_pred, age_low=None, age_high=None) -> dict:
     n = int(mask.sum())
     if n == 0:
         return {"n": 0, "age_mae": None, "gender_accuracy": None}
-    return {
+    group = {
         "n": n,
         "age_mae": float(np.abs(age_true[mask] - age_pred[mask]).mean()),
         "gender_accuracy": float((gender_true[mask] == gender_pred[mask]).mean()),
     }
+    if age_low is not None and not np.isnan(age_low).any():
+        group["age_range_coverage"] = interval_coverage(age_true[mask], age_low[mask], age_high[mask])
+        group["age_range_median_width"] = float(np.median(age_high[mask] - age_low[mask]))
+    return group
 
 
-def summarize(age_true, gender_true, race, age_pred, p_female) -> dict:
-    """All figures for one set of predictions; gender accuracy is a fraction from 0 to 1."""
+def summarize(age_true, gender_true, race, age_pred, p_female, age_low=None, age_high=None) -> dict:
+    """All figures for one set of predictions; gender accuracy is a fraction from 0 to 1.
+
+    With each face's 80% age interval (`age_low`, `age_high`), also the share of true ages
+    inside it and its median width, overall and by age band.
+    """
     age_true, age_pred = np.asarray(age_true, float), np.asarray(age_pred, float)
     gender_true, race = np.asarray(gender_true).astype(int), np.asarray(race).astype(int)
     gender_pred = (np.asarray(p_female) >= 0.5).astype(int)
-    args = (age_true, age_pred, gender_true, gender_pred)
+    ranges = (None, None) if age_low is None else (np.asarray(age_low, float), np.asarray(age_high, float))
+    args = (age_true, age_pred, gender_true, gender_pred, *ranges)
     overall = _group(np.ones_like(age_true, bool), *args)
     confusion = [[int(((gender_true == t) & (gender_pred == p)).sum()) for p in (0, 1)] for t in (0, 1)]
     return {
         **overall,
+        "gender_ece": expected_calibration_error(gender_true, p_female) if len(age_true) else None,
         "by_age_band": {band_name(lo, hi): _group((age_true >= lo) & (age_true <= hi), *args) for lo, hi in AGE_BANDS},
         "by_gender": {name: _group(gender_true == i, *args) for i, name in enumerate(GENDERS)},
         "by_race": {name: _group(race == i, *args) for i, name in enumerate(RACES)},
@@ -39,10 +50,22 @@ def summarize(age_true, gender_true, race, age_pred, p_female) -> dict:
     }
 
 
+def summarize_estimates(labels: dict, estimates) -> dict:
+    """`summarize` for a split's labels and a Predictor's `Estimates`."""
+    return summarize(labels["age"], labels["gender"], labels["race"], estimates.age, estimates.p_female,
+                     estimates.age_low, estimates.age_high)
+
+
 def format_report(metrics: dict) -> str:
     """A plain-text table for the terminal."""
     lines = [f"faces {metrics['n']}   age MAE {metrics['age_mae']:.2f} years   "
-             f"gender accuracy {100 * metrics['gender_accuracy']:.1f}%", ""]
+             f"gender accuracy {100 * metrics['gender_accuracy']:.1f}%"]
+    if "age_range_coverage" in metrics:
+        lines.append(f"80% age range: holds {100 * metrics['age_range_coverage']:.1f}% of true ages, "
+                     f"median width {metrics['age_range_median_width']:.1f} years")
+    if metrics.get("gender_ece") is not None:
+        lines.append(f"gender confidence: expected calibration error {metrics['gender_ece']:.3f}")
+    lines.append("")
     for title, key in (("age band", "by_age_band"), ("gender", "by_gender"), ("race", "by_race")):
         lines.append(f"{title:<10} {'n':>6} {'age MAE':>8} {'gender acc':>11}")
         for name, g in metrics[key].items():
@@ -82,16 +105,43 @@ def split_records_of(model_path, data, split: str = "test"):
     return records
 
 
-def evaluate_model(model=None, data=None, split: str = "test", tta: str = "flip") -> dict:
-    """Metrics of a saved model (default: the shipped one) on a dataset folder or archive."""
+def evaluate_model(model=None, data=None, split: str = "test", tta: str = "flip", reliability=None) -> dict:
+    """Metrics of a saved model (default: the shipped one) on a dataset folder or archive.
+
+    `reliability`: a PNG path for the reliability diagram of the gender confidence.
+    """
     from .data import decode_records, labels
     from .predict import Predictor, resolve_model_path
     path = resolve_model_path(model)
     records = split_records_of(path, data, split)
     predictor = Predictor.load(path, tta=tta)
     images, records = decode_records(records, predictor.source_size)
-    lab = labels(records)
-    age, p_female = predictor.predict_arrays(images)
-    metrics = summarize(lab["age"], lab["gender"], lab["race"], age, p_female)
+    lab, estimates = labels(records), predictor.estimate(images)
+    metrics = summarize_estimates(lab, estimates)
     metrics.update(split=split, model=str(path), tta=tta)
+    if reliability:
+        from .plots import plot_reliability
+        plot_reliability(lab["gender"], estimates.p_female, reliability,
+                         title=f"Gender confidence, {split} split ({len(images)} faces): "
+                               f"ECE {metrics['gender_ece']:.3f}")
     return metrics
+
+
+def calibrate_model(model=None, data=None, split: str = "val", tta: str = "flip", into=None):
+    """Fit the age and gender temperatures on a run's validation faces; save them beside `into` (default: the model).
+
+    `into` lets a final refit (which has trained on its validation images) take the temperatures
+    of a run of the same recipe that has not.
+    """
+    from .calibration import fit_calibration, save_calibration
+    from .data import decode_records, labels
+    from .predict import Predictor, resolve_model_path
+    path = resolve_model_path(model)
+    predictor = Predictor.load(path, tta=tta)
+    images, records = decode_records(split_records_of(path, data, split), predictor.source_size)
+    lab = labels(records)
+    outputs = predictor.averaged_outputs(images)
+    calibration = fit_calibration(outputs.get("age_dist"), outputs["gender_out"].reshape(-1), lab["age"],
+                                  lab["gender"], fitted_on=f"{path.parent.name}/{path.name}, {split} split, tta {tta}")
+    target = resolve_model_path(into) if into else path
+    return calibration, save_calibration(calibration, target)

@@ -5,7 +5,8 @@ photo is warped to look like one: a similarity transform maps its five MTCNN lan
 the mean landmark positions measured on real chips (bench/measure_chip_geometry.py). Every
 detector ends in MTCNN's landmark network (ONet); a face given without landmarks is mapped
 by its box onto the mean MTCNN box on chips. Images are read with EXIF orientation honoured,
-in any of grayscale, RGBA or 16 bits.
+in any of grayscale, RGBA or 16 bits, from any format Pillow reads, phone photos included:
+HEIC/HEIF through `pillow-heif`, AVIF natively (Pillow 11.3 and newer).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 CHIP_SIZE = 200  # UTKFace aligned & cropped images are 200x200
@@ -24,6 +26,7 @@ CHIP_LANDMARKS = np.array([[0.2993, 0.2891], [0.6848, 0.2902], [0.4891, 0.5164],
 CHIP_MTCNN_BOX = (0.0788, 0.0006, 0.8187, 0.9589)
 MAX_PIXELS = 120_000_000  # refuse anything larger than a 12000x10000 photo
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+pillow_heif.register_heif_opener()  # iPhone photos (HEIC) open like any other format
 
 
 class ImageError(ValueError):
@@ -251,7 +254,7 @@ def align_face(image: np.ndarray, face: Face) -> np.ndarray:
 
 
 def draw_faces(image: np.ndarray, results: list[dict], max_side: int | None = None) -> np.ndarray:
-    """A copy of `image` with a box and an 'age, gender' label per face, sized to the image.
+    """A copy of `image` with a box and an '#id age (low-high), gender' label per face, sized to the image.
 
     `max_side` shrinks the copy first (boxes follow), so a 8000x6000 photo is not sent to a browser.
     """
@@ -264,10 +267,20 @@ def draw_faces(image: np.ndarray, results: list[dict], max_side: int | None = No
         x, y, w, h = (int(round(v * scale)) for v in r["box"])
         color = (255, 105, 180) if r["gender"] == "female" else (30, 144, 255)
         cv2.rectangle(canvas, (x, y), (x + w, y + h), color, thickness)
-        label = f"{r['age']:.0f}, {r['gender']}"
+        label = face_label(r)
         (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
         ty = y - base - 2 if y - th - base - 4 >= 0 else y + h + th + 2
         cv2.rectangle(canvas, (x, ty - th - 2), (x + tw + 4, ty + base), color, -1)
         cv2.putText(canvas, label, (x + 2, ty), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thickness,
                     cv2.LINE_AA)
     return canvas
+
+
+def face_label(result: dict) -> str:
+    """'34 (29-41), female', with '#id ' in front for a tracked person."""
+    label = f"{result['age']:.0f}"
+    if result.get("age_range"):
+        low, high = result["age_range"]
+        label += f" ({low:.0f}-{high:.0f})"
+    label += f", {result['gender']}"
+    return f"#{result['id']} {label}" if "id" in result else label

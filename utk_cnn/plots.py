@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -33,6 +34,38 @@ def plot_curves(history: dict, path: str | Path, title: str = "") -> None:
             ax.legend()
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+
+
+def plot_reliability(gender_true, p_female, path: str | Path, title: str = "", bins: int = 10) -> None:
+    """Reliability diagram of the gender confidence: accuracy against stated confidence, per bin, with counts."""
+    from .calibration import expected_calibration_error, gender_confidence
+    confidence, correct = gender_confidence(gender_true, p_female)
+    edges = np.linspace(0.5, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    fig, (ax, hist) = plt.subplots(2, 1, figsize=(5.5, 6.5), gridspec_kw={"height_ratios": [3, 1]}, sharex=True)
+    centres, accuracy, mean_conf, counts = [], [], [], []
+    for b in range(bins):
+        mask = which == b
+        counts.append(int(mask.sum()))
+        if mask.any():
+            centres.append((edges[b] + edges[b + 1]) / 2)
+            accuracy.append(correct[mask].mean())
+            mean_conf.append(confidence[mask].mean())
+    ax.plot([0.5, 1], [0.5, 1], ":", color="grey", label="perfect calibration")
+    ax.bar(centres, accuracy, width=(edges[1] - edges[0]) * 0.9, alpha=0.6, label="accuracy in bin")
+    ax.plot(mean_conf, accuracy, "o-", color="C3", label="mean confidence vs accuracy")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(0.4, 1.0)
+    ax.set_title(title or f"Gender confidence (ECE {expected_calibration_error(gender_true, p_female):.3f})")
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    hist.bar((edges[:-1] + edges[1:]) / 2, counts, width=(edges[1] - edges[0]) * 0.9, color="grey")
+    hist.set_xlabel("stated confidence in the predicted gender")
+    hist.set_ylabel("faces")
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=100, format="png")

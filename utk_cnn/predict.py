@@ -4,8 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+from .calibration import Calibration, age_interval, load_calibration
 from .config import TTA_MODES
-from .faces import align_face, make_detector, to_rgb_uint8
+from .faces import CHIP_SIZE, align_face, make_detector, to_rgb_uint8
 from .model import distribution_median
 from .tflite import TFLiteRunner, convert, load_copy
 
@@ -55,23 +56,35 @@ def tta_views(faces: np.ndarray, image_size: int, tta: str = "flip") -> np.ndarr
     return np.stack(views)
 
 
-def age_and_gender(outputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(age, p_female) per face from model outputs over views, shaped (V, N, ...): averaged over the views.
+class Estimates(NamedTuple):
+    """Per-face arrays: age (median, years), the central 80% age interval, and P(female)."""
+    age: np.ndarray
+    age_low: np.ndarray   # NaN where the model predicts no age distribution
+    age_high: np.ndarray
+    p_female: np.ndarray
+
+
+def estimates_from_outputs(outputs: dict[str, np.ndarray], calibration: Calibration | None = None) -> Estimates:
+    """Estimates per face from view-averaged model outputs (N, ...); the calibration's temperatures apply here.
 
     Age is the median of the averaged age distribution where the model predicts one: it scores
     a lower MAE than the mean (bench/bench_age_point.py), and averaging the views' distributions
     beats averaging their medians.
     """
-    age_key = "age_dist" if "age_dist" in outputs else "age_out"
-    age, p = outputs[age_key].mean(axis=0), outputs["gender_out"].mean(axis=0)
-    if age_key == "age_dist":
-        age = distribution_median(age, np)
-    return age.reshape(-1).astype("float32"), p.reshape(-1).astype("float32")
+    calibration = calibration or Calibration()
+    p = calibration.gender(outputs["gender_out"].reshape(-1)).astype("float32")
+    if "age_dist" not in outputs:
+        age = outputs["age_out"].reshape(-1).astype("float32")
+        return Estimates(age, np.full_like(age, np.nan), np.full_like(age, np.nan), p)
+    dist = calibration.age(outputs["age_dist"])
+    low, high = age_interval(dist)
+    return Estimates(distribution_median(dist, np).reshape(-1).astype("float32"), low, high, p)
 
 
 class AgeGender(NamedTuple):
-    age: float       # years
-    p_female: float  # probability of "female", 0..1
+    age: float                               # years
+    p_female: float                          # probability of "female", 0..1
+    age_range: tuple[float, float] | None    # the central 80% interval of the age distribution
 
 
 def resolve_model_path(path: str | Path | None = None) -> Path:
@@ -97,8 +110,9 @@ class Predictor:
     faces_per_call = 256
 
     def __init__(self, model: keras.Model, path: Path | None = None, tta: str = "flip", detector: str = "mtcnn",
-                 tflite: bytes | None = None):
+                 tflite: bytes | None = None, calibration: Calibration | None = None):
         self.model, self.path, self.tta = model, path, check_tta(tta)
+        self.calibration = calibration or Calibration()
         self.detector_name, self._detectors = detector, {}
         self._tflite_bytes, self._tflite = tflite, None
         self.image_size = int(model.inputs[0].shape[1])
@@ -116,7 +130,7 @@ class Predictor:
     def load(cls, path: str | Path | None = None, tta: str = "flip", detector: str = "mtcnn") -> "Predictor":
         path = resolve_model_path(path)
         return cls(keras.models.load_model(path, compile=False), path, tta=tta, detector=detector,
-                   tflite=load_copy(path))
+                   tflite=load_copy(path), calibration=load_calibration(path))
 
     @property
     def source_size(self) -> int:
@@ -132,27 +146,36 @@ class Predictor:
             out = {k: v.numpy() for k, v in self._call(tf.constant(images)).items()}
         return {key: out[key] for key in self._keys}
 
-    def predict_arrays(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(ages, p_female) as arrays, for evaluation over many faces."""
+    def averaged_outputs(self, faces: np.ndarray) -> dict[str, np.ndarray]:
+        """The model's outputs for each face, averaged over its test-time views: (N, ...) per output."""
         faces = np.asarray(faces)
         if faces.ndim != 4 or faces.shape[-1] != 3:
             raise ValueError(f"faces must be an (N, H, W, 3) RGB array, got shape {faces.shape}")
         if faces.dtype != np.uint8:
             raise ValueError(f"faces must be uint8 RGB, got {faces.dtype}")
-        ages, probs = [np.zeros(0, "float32")], [np.zeros(0, "float32")]
+        parts = {key: [np.zeros((0, 1), "float32")] for key in self._keys}
         for start in range(0, len(faces), self.faces_per_call):
             chunk = faces[start:start + self.faces_per_call]
             views = tta_views(chunk, self.image_size, self.tta)               # (V, n, s, s, 3)
             out = self._outputs(views.reshape(-1, *views.shape[2:]), len(faces))
-            age, p = age_and_gender({k: v.reshape(len(views), len(chunk), -1) for k, v in out.items()})
-            ages.append(age)
-            probs.append(p)
-        return np.concatenate(ages), np.concatenate(probs)
+            for key, value in out.items():
+                parts[key].append(value.reshape(len(views), len(chunk), -1).mean(axis=0))
+        return {key: np.concatenate(chunks[1:] or chunks) for key, chunks in parts.items()}
+
+    def estimate(self, faces: np.ndarray, calibrated: bool = True) -> Estimates:
+        """Age, 80% age interval and P(female) per face, as arrays; `calibrated=False` for fitting temperatures."""
+        return estimates_from_outputs(self.averaged_outputs(faces), self.calibration if calibrated else None)
+
+    def predict_arrays(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ages, p_female) as arrays, for evaluation over many faces."""
+        estimates = self.estimate(faces)
+        return estimates.age, estimates.p_female
 
     def predict_faces(self, faces: np.ndarray) -> list[AgeGender]:
-        """Per face, its age in years and the probability that it is female."""
-        ages, probs = self.predict_arrays(faces)
-        return [AgeGender(float(a), float(p)) for a, p in zip(ages, probs)]
+        """Per face, its age in years, the probability that it is female and its 80% age range."""
+        est = self.estimate(faces)
+        return [AgeGender(float(a), float(p), None if np.isnan(lo) else (float(lo), float(hi)))
+                for a, p, lo, hi in zip(est.age, est.p_female, est.age_low, est.age_high)]
 
     def detector(self, name: str | None = None):
         """The named face detector, built on first use (MTCNN takes seconds to build)."""
@@ -161,20 +184,31 @@ class Predictor:
             self._detectors[name] = make_detector(name)
         return self._detectors[name]
 
-    def predict_image(self, image: np.ndarray, detector: str | None = None) -> list[dict]:
-        """One entry per face found in a photo: box, age, gender and both confidences."""
+    def faces_and_crops(self, image: np.ndarray, detector: str | None = None) -> tuple[list, np.ndarray]:
+        """The faces a detector finds in a photo, and each one aligned as a UTKFace chip (N, 200, 200, 3)."""
         image = to_rgb_uint8(image)
         faces = self.detector(detector).detect(image)
         if not faces:
+            return [], np.zeros((0, CHIP_SIZE, CHIP_SIZE, 3), np.uint8)
+        return faces, np.stack([align_face(image, face) for face in faces])
+
+    def predict_image(self, image: np.ndarray, detector: str | None = None) -> list[dict]:
+        """One entry per face found in a photo: box, age and its 80% range, gender and both confidences."""
+        faces, crops = self.faces_and_crops(image, detector)
+        if not faces:
             return []
-        crops = np.stack([align_face(image, face) for face in faces])
-        results = []
-        for face, (age, p_female) in zip(faces, self.predict_faces(crops)):
-            results.append({
-                "box": [int(v) for v in face.box],
-                "age": round(age, 1),
-                "gender": "female" if p_female >= 0.5 else "male",
-                "gender_confidence": round(max(p_female, 1 - p_female), 4),
-                "detection_confidence": round(face.confidence, 4),
-            })
-        return results
+        estimates = self.estimate(crops)
+        return [{"box": [int(v) for v in face.box], **describe(estimates, i),
+                 "detection_confidence": round(face.confidence, 4)} for i, face in enumerate(faces)]
+
+
+def describe(estimates: Estimates, i: int) -> dict:
+    """Face `i` of `estimates` as people read it: age, its 80% range, gender and the confidence in it."""
+    p_female = float(estimates.p_female[i])
+    low, high = float(estimates.age_low[i]), float(estimates.age_high[i])
+    return {
+        "age": round(float(estimates.age[i]), 1),
+        "age_range": None if np.isnan(low) else [round(low, 1), round(high, 1)],
+        "gender": "female" if p_female >= 0.5 else "male",
+        "gender_confidence": round(max(p_female, 1 - p_female), 4),
+    }

@@ -1,4 +1,4 @@
-"""`utk-cnn predict`: many files, one result each; a bad file is reported and the rest go on."""
+"""`utk-cnn predict`: many photos and videos, one result each; a bad file is reported and the rest go on."""
 from __future__ import annotations
 
 import logging
@@ -10,35 +10,43 @@ from tqdm import tqdm
 from .faces import ImageError, draw_faces, read_image
 from .io import atomic_path
 from .predict import Predictor
+from .video import VIDEO_SUFFIXES, VideoError, is_video, predict_video
 
 log = logging.getLogger("utk_cnn")
-PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"}
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".heic", ".heif", ".avif"}
 
 
 def expand_inputs(inputs) -> list[Path]:
-    """Files as given; folders become the photos inside them (recursively), sorted."""
+    """Files as given; folders become the photos and videos inside them (recursively), sorted."""
     paths = []
     for item in map(Path, inputs):
         if item.is_dir():
-            paths += sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+            paths += sorted(p for p in item.rglob("*")
+                            if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES | VIDEO_SUFFIXES)
         else:
             paths.append(item)
     return paths
 
 
-def predict_files(inputs, model=None, detector="mtcnn", out=None) -> list[dict]:
+def predict_photo(path: Path, predictor: Predictor, out=None) -> dict:
+    image = read_image(path)
+    faces = predictor.predict_image(image)
+    if out:
+        with atomic_path(Path(out) / f"{path.stem}.annotated.jpg") as tmp:
+            cv2.imwrite(str(tmp), cv2.cvtColor(draw_faces(image, faces), cv2.COLOR_RGB2BGR))
+    return {"path": str(path), "faces": faces}
+
+
+def predict_files(inputs, model=None, detector="mtcnn", out=None, detect_every: int = 1) -> list[dict]:
+    """One result per photo (`faces`) or video (`frames`, `fps`, `tracks`), or an `error` naming the problem."""
     predictor = Predictor.load(model, detector=detector)
     results = []
-    for path in tqdm(expand_inputs(inputs), desc="photos", unit="photo", disable=None):
+    for path in tqdm(expand_inputs(inputs), desc="files", unit="file", disable=None):
         try:
-            image = read_image(path)
-            faces = predictor.predict_image(image)
-        except ImageError as err:
+            if is_video(path):
+                results.append(predict_video(path, predictor, out=out, detect_every=detect_every))
+            else:
+                results.append(predict_photo(path, predictor, out=out))
+        except (ImageError, VideoError) as err:
             results.append({"path": str(path), "error": str(err).removeprefix(f"{path}: ")})
-            continue
-        results.append({"path": str(path), "faces": faces})
-        if out:
-            target = Path(out) / f"{path.stem}.annotated.jpg"
-            with atomic_path(target) as tmp:
-                cv2.imwrite(str(tmp), cv2.cvtColor(draw_faces(image, faces), cv2.COLOR_RGB2BGR))
     return results

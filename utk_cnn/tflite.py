@@ -1,8 +1,9 @@
-"""TFLite conversion and a small-batch TFLite runner.
+"""TFLite conversion and a small-batch LiteRT runner.
 
-At batch 1 a TensorFlow call spends most of its time in per-call overhead; the TFLite
-interpreter with its XNNPACK CPU kernels does not, so the Predictor sends small batches
-(a webcam frame's faces) here and large ones (evaluation) to TensorFlow.
+At batch 1 a TensorFlow call spends most of its time in per-call overhead; the LiteRT
+interpreter (`ai-edge-litert`, the successor of `tf.lite.Interpreter`) with its XNNPACK CPU
+kernels does not, so the Predictor sends small batches (a webcam frame's faces) here and
+large ones (evaluation) to TensorFlow.
 """
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ import json
 import os
 import tempfile
 import threading
-import warnings
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 
 from .io import atomic_path, native_stderr_silenced
 
@@ -66,10 +67,7 @@ class TFLiteRunner:
     """One interpreter, called under a lock (an interpreter serves one call at a time)."""
 
     def __init__(self, flatbuffer: bytes, threads: int | None = None):
-        with warnings.catch_warnings():  # TF warns that tf.lite moves to the ai-edge-litert package
-            warnings.simplefilter("ignore")
-            self._interpreter = tf.lite.Interpreter(model_content=flatbuffer,
-                                                    num_threads=threads or min(4, os.cpu_count() or 1))
+        self._interpreter = Interpreter(model_content=flatbuffer, num_threads=threads or min(4, os.cpu_count() or 1))
         self._runner = self._interpreter.get_signature_runner()
         (self._input,) = self._runner.get_input_details()
         self._lock = threading.Lock()

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from . import data as D
 from .config import RESUME_OVERRIDES, TrainConfig
-from .evaluate import summarize
+from .evaluate import summarize_estimates
 from .io import atomic_path, read_json, write_json
 from .losses import age_distribution_loss, gender_loss
 from .model import build_model, precision_policy
@@ -68,21 +68,22 @@ def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
 
 
 def warmup_cosine_lr(cfg: TrainConfig, step: int, steps_per_epoch: int, elapsed_s: float) -> float:
-    """Linear warm-up over two epochs, then cosine decay to 1% of the peak rate.
+    """Linear warm-up from 0 (`cfg.warmup_steps`, else two epochs), then cosine decay to `cfg.min_lr_fraction`.
 
     The decay runs on whichever ends first, the step count of `cfg.epochs` or the wall-clock
     `cfg.time_limit_min`: on a slower (or busier) machine a time-limited run still anneals
     fully before the budget stops it, instead of stopping at a high learning rate.
     """
     peak, total = cfg.learning_rate, max(1, cfg.epochs * steps_per_epoch)
-    warmup = min(total // 10, 2 * steps_per_epoch)
+    warmup = min(total // 10, 2 * steps_per_epoch) if cfg.warmup_steps is None else min(total, cfg.warmup_steps)
     if step < warmup:
-        return peak / 20 + (peak - peak / 20) * step / warmup
+        return peak * step / warmup
     progress = (step - warmup) / max(1, total - warmup)
     if cfg.time_limit_min:
         progress = max(progress, elapsed_s / (60 * cfg.time_limit_min))
     progress = min(1.0, progress)
-    return peak * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress)))
+    floor = cfg.min_lr_fraction
+    return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
 class LearningRateKeeper(keras.callbacks.Callback):
@@ -104,13 +105,14 @@ class LearningRateKeeper(keras.callbacks.Callback):
 def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
     """The write-up's losses (BCE for gender, MAE for age), plus the age-distribution loss where the model has one."""
     losses = {"gender_out": gender_loss, "age_out": "mae"}
-    weights = {"gender_out": cfg.gender_weight, "age_out": 1.0}
+    weights = {"gender_out": cfg.gender_weight, "age_out": 1.0 if "age_dist" not in model.output_names
+               else cfg.age_mae_weight}
     # Named explicitly: a model of several members has several gender columns, where "accuracy"
     # would resolve to categorical accuracy.
     metrics = {"gender_out": [keras.metrics.BinaryAccuracy(name="accuracy")], "age_out": ["mae"]}
-    if "age_dist" in model.output_names:
-        losses["age_dist"] = age_distribution_loss
-        weights.update(age_out=0.1, age_dist=1.0)
+    if "age_dist" in model.output_names:  # trained through its expectation, and directly where weighted
+        losses["age_dist"] = age_distribution_loss if cfg.age_dist_weight else None
+        weights["age_dist"] = cfg.age_dist_weight
     model.compile(optimizer=make_optimizer(cfg), loss=losses, loss_weights=weights, metrics=metrics)
 
 
@@ -163,7 +165,7 @@ def load_split(cfg: TrainConfig):
     Each split is decoded into its own array, so no image is held twice.
     """
     records = D.read_records(cfg.data, limit=cfg.limit)
-    parts = D.split_records(records, cfg.seed, cfg.val_fraction, cfg.test_fraction)
+    parts = D.split_records(records, cfg.split_seed, cfg.val_fraction, cfg.test_fraction)
     del records
     if cfg.train_on_val:
         parts["train"] = parts["train"] + parts["val"]
@@ -191,6 +193,7 @@ def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -
         cfg = dataclasses.replace(saved, **given).resolved()  # options added since are defaulted
     else:
         cfg = cfg.resolved()
+    keras.utils.set_random_seed(cfg.seed)
     precision = resolve_precision(cfg.precision)
     with precision_policy(precision):
         return _train(cfg, resume, verbose, precision)
@@ -271,5 +274,4 @@ def save_inference_model(model: keras.Model, cfg: TrainConfig, path: Path) -> ke
 
 def summarize_model(model: keras.Model, split) -> dict:
     images, lab = split
-    age, p_female = Predictor(model).predict_arrays(images)
-    return summarize(lab["age"], lab["gender"], lab["race"], age, p_female)
+    return summarize_estimates(lab, Predictor(model).estimate(images))

@@ -1,0 +1,78 @@
+"""Video files: every frame tracked, one steady estimate per person, and an annotated copy that plays in browsers.
+
+Frames are read with OpenCV (its bundled FFmpeg reads mp4, webm, mov, avi and mkv); the copy is
+VP8 WebM, which OpenCV's wheels can write and every browser plays. A file that yields no frame
+is a `VideoError`; a clip that breaks off midway keeps what was read before the break.
+"""
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+
+import cv2
+from tqdm import tqdm
+
+from .io import atomic_path
+from .live import FrameAnnotator
+from .predict import Predictor
+
+VIDEO_SUFFIXES = {".mp4", ".webm", ".mov", ".avi", ".mkv", ".m4v"}
+OUTPUT_CODEC = "VP80"  # VP8 in WebM: written by OpenCV's bundled FFmpeg, played by Chromium and Firefox
+
+
+class VideoError(ValueError):
+    """A file that cannot be read as a video."""
+
+
+def is_video(path) -> bool:
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def annotated_name(path) -> str:
+    return f"{Path(path).stem}.annotated.webm"
+
+
+def predict_video(path, predictor: Predictor, out: str | Path | None = None, detector: str | None = None,
+                  detect_every: int = 1, progress: bool | None = None) -> dict:
+    """{"path", "frames", "fps", "tracks": [...]} for one video; with `out`, its annotated copy as `out`/NAME.annotated.webm.
+
+    `progress`: a bar on stderr (None: only when stderr is a terminal).
+    """
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise VideoError(f"{path}: cannot open as a video (missing, unsupported or broken)")
+        ok, frame = capture.read()
+        if not ok:
+            raise VideoError(f"{path}: no frame could be read (empty or broken video)")
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        fps = fps if 0 < fps < 1000 else 25.0
+        total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
+        annotator = FrameAnnotator(predictor, detector=detector, detect_every=detect_every)
+        with ExitStack() as stack:
+            write = _open_writer(stack, Path(out) / annotated_name(path), fps, frame.shape) if out else None
+            bar = stack.enter_context(tqdm(total=total, desc=Path(path).name, unit="frame",
+                                           disable=None if progress is None else not progress))
+            while ok:
+                rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+                if write:
+                    write(annotator.annotate(rgb)[0])
+                else:
+                    annotator.step(rgb)
+                bar.update(1)
+                ok, frame = capture.read()
+    finally:
+        capture.release()
+    return {"path": str(path), "frames": annotator.frame, "fps": round(fps, 3), "tracks": [
+        {key: person[key] for key in ("id", "first_frame", "last_frame", "age", "age_range", "gender",
+                                      "gender_confidence", "box")} for person in annotator.people()]}
+
+
+def _open_writer(stack: ExitStack, target: Path, fps: float, shape):
+    """A function writing RGB frames into `target` (WebM), which appears only once the stack closes cleanly."""
+    tmp = stack.enter_context(atomic_path(target))
+    video = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*OUTPUT_CODEC), fps, (shape[1], shape[0]))
+    if not video.isOpened():
+        raise VideoError(f"{target}: cannot write a {OUTPUT_CODEC} WebM here")
+    stack.callback(video.release)  # closes the file before atomic_path moves it into place
+    return lambda frame: video.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
