@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from chromium import chrome, start_app, start_webcam  # noqa: E402
-from scenes import moving_scene, write_y4m  # noqa: E402
+from scenes import bounce_period, moving_scene, write_y4m  # noqa: E402
 
 COUNT_FRAMES = """
 const target = document.querySelector('#live-estimate');
@@ -43,7 +43,7 @@ new MutationObserver(note).observe(target, {subtree: true, childList: true, attr
 
 def browser_fps(model, seconds):
     with tempfile.TemporaryDirectory() as tmp:
-        feed = write_y4m(Path(tmp) / "feed.y4m", moving_scene(90, faces=2))
+        feed = write_y4m(Path(tmp) / "feed.y4m", moving_scene(bounce_period(2, step=2), faces=2, step=2))
         proc, url = start_app(*(["--model", model] if model else []))
         driver = chrome(camera_feed=feed)
         try:

@@ -18,7 +18,11 @@ def _face(height: int = FACE_HEIGHT, mirrored: bool = False) -> np.ndarray:
 
 
 def moving_scene(frames: int, faces: int = 1, size=(640, 480), step: int = 4) -> list[np.ndarray]:
-    """RGB frames: one face drifting right, or two faces drifting towards each other, on a grey wall."""
+    """RGB frames: one face drifting right and back, or two faces drifting towards each other and back, on a grey wall.
+
+    The motion bounces rather than wraps, so no face ever jumps, and a clip of `bounce_period`
+    frames loops seamlessly (Chromium's fake camera plays its file in a loop).
+    """
     width, height = size
     people = [_face(), _face(mirrored=True)][:faces]
     out = []
@@ -27,12 +31,24 @@ def moving_scene(frames: int, faces: int = 1, size=(640, 480), step: int = 4) ->
         for i, face in enumerate(people):
             h, w = face.shape[:2]
             span = max(1, width // faces - w)
-            offset = (t * step) % span
+            offset = _bounce(t * step, span)
             x = i * (width // faces) + (offset if i == 0 else span - offset)
             y = (height - h) // 2
             canvas[y:y + h, x:x + w] = face
         out.append(canvas)
     return out
+
+
+def _bounce(distance: int, span: int) -> int:
+    """A position going 0 -> span -> 0 -> ...: a triangle wave."""
+    phase = distance % (2 * span)
+    return phase if phase <= span else 2 * span - phase
+
+
+def bounce_period(faces: int = 1, size=(640, 480), step: int = 4) -> int:
+    """Frames for one full there-and-back of `moving_scene`."""
+    span = max(1, size[0] // faces - _face().shape[1])
+    return int(np.ceil(2 * span / step))
 
 
 def blank_scene(frames: int, size=(640, 480)) -> list[np.ndarray]:

@@ -270,8 +270,9 @@ def draw_faces(image: np.ndarray, results: list[dict], max_side: int | None = No
         label = face_label(r)
         (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
         ty = y - base - 2 if y - th - base - 4 >= 0 else y + h + th + 2
-        cv2.rectangle(canvas, (x, ty - th - 2), (x + tw + 4, ty + base), color, -1)
-        cv2.putText(canvas, label, (x + 2, ty), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thickness,
+        tx = max(0, min(x, canvas.shape[1] - tw - 4))  # keep the label inside the image
+        cv2.rectangle(canvas, (tx, ty - th - 2), (tx + tw + 4, ty + base), color, -1)
+        cv2.putText(canvas, label, (tx + 2, ty), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thickness,
                     cv2.LINE_AA)
     return canvas
 
