@@ -36,3 +36,11 @@ def test_a_bad_upload_is_a_one_line_message_naming_the_problem(client, tmp_path,
         client.predict(handle_file(str(path)), api_name="/predict")
     text = str(caught.value)
     assert message in text and "\n" not in text.strip()
+
+
+def test_video_returns_the_annotated_clip_and_the_people(client, tmp_path):
+    from scenes import moving_scene, write_clip
+    clip = write_clip(tmp_path / "walk.mp4", moving_scene(10))
+    video, people, note = client.predict(handle_file(str(clip)), "mtcnn-fast", api_name="/video")
+    path = video["video"] if isinstance(video, dict) else video
+    assert str(path).endswith(".webm") and len(people["data"]) == 1 and "10 frames" in note

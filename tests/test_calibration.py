@@ -57,3 +57,13 @@ def test_summary_reports_coverage_and_width_by_age_band():
     assert metrics["age_range_coverage"] == pytest.approx(2 / 3)
     assert metrics["by_age_band"]["30-39"]["age_range_median_width"] == pytest.approx(9)
     assert metrics["gender_ece"] is not None
+
+
+def test_calibration_keeps_the_read_out_with_the_lower_validation_error():
+    from utk_cnn.calibration import fit_calibration
+    rng = np.random.default_rng(2)
+    truth = rng.integers(20, 60, 2000).astype(float)
+    skewed = 0.7 * _gaussians(truth - 6, 3) + 0.3 * _gaussians(truth + 14, 3)  # mean right, median 6 years low
+    calibration = fit_calibration(skewed, np.full(truth.size, 0.5), truth, rng.integers(0, 2, truth.size), "test")
+    assert calibration.age_readout == "mean"
+    assert calibration.report["age_mae_by_readout"]["mean"] < calibration.report["age_mae_by_readout"]["median"]

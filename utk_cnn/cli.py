@@ -53,7 +53,8 @@ def _add_evaluate(sub):
 
 
 def _add_calibrate(sub):
-    p = sub.add_parser("calibrate", help="fit the age-range and gender-confidence temperatures on validation faces")
+    p = sub.add_parser("calibrate", help="fit the age-range and gender-confidence temperatures, and pick the age "
+                                         "read-out, on validation faces")
     p.add_argument("--model", help=".keras file or run folder whose validation split is used (default: shipped)")
     p.add_argument("--data", required=True, help="UTKFace folder or archive")
     p.add_argument("--split", choices=["val", "test", "all"], default="val", help="faces to fit on (default val)")
@@ -122,6 +123,9 @@ def cmd_calibrate(args) -> int:
         log.info("80%% age range holds %.1f%% of true ages before, %.1f%% after", 100 * r["age_range_coverage_before"],
                  100 * r["age_range_coverage_after"])
     log.info("gender ECE %.3f before, %.3f after", r["gender_ece_before"], r["gender_ece_after"])
+    if "age_mae_by_readout" in r:
+        log.info("age read-out: %s (MAE %s)", calibration.age_readout,
+                 ", ".join(f"{k} {v:.3f}" for k, v in r["age_mae_by_readout"].items()))
     return 0
 
 

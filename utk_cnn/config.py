@@ -26,7 +26,8 @@ ARCH_DEFAULTS = {
                    gender_weight=1.0, age_mae_weight=0.1, age_dist_weight=1.0),
     "utkres": dict(_COMMON, image_size=96, epochs=40, batch_size=64, learning_rate=2e-3, optimizer="adamw",
                    patience=40, augment="crop", precision="float32", weight_decay=1e-4,
-                   gender_weight=10.0, warmup_steps=300, min_lr_fraction=0.0, dedupe_train=False),
+                   gender_weight=10.0, warmup_steps=300, min_lr_fraction=0.0, dedupe_train=False,
+                   age_dist_weight=1.0),
 }
 # Several utknets in one model (model.build_members) train on the same recipe.
 ARCH_DEFAULTS["utkens"] = ARCH_DEFAULTS["utkens2"] = dict(ARCH_DEFAULTS["utknet"])

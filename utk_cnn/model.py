@@ -227,9 +227,13 @@ def build_utkens2(image_size: int = 64, inference: bool = False) -> keras.Model:
 
 
 def _conv_bn(x, filters, kernel, stride=1, relu=True):
-    """Convolution without bias (batch norm has one), batch norm, optional ReLU."""
+    """Convolution without bias (batch norm has one), batch norm, optional ReLU.
+
+    Batch norm takes PyTorch's defaults (momentum 0.1, i.e. 0.9 here, epsilon 1e-5) rather than
+    Keras' (0.99, 1e-3), as the reference network was measured with.
+    """
     x = layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
+    x = layers.BatchNormalization(momentum=0.9, epsilon=1e-5)(x)
     return layers.ReLU()(x) if relu else x
 
 

@@ -7,7 +7,6 @@ from typing import NamedTuple
 from .calibration import Calibration, age_interval, load_calibration
 from .config import TTA_MODES
 from .faces import CHIP_SIZE, align_face, make_detector, to_rgb_uint8
-from .model import distribution_median
 from .tflite import TFLiteRunner, convert, load_copy
 
 import keras
@@ -67,9 +66,10 @@ class Estimates(NamedTuple):
 def estimates_from_outputs(outputs: dict[str, np.ndarray], calibration: Calibration | None = None) -> Estimates:
     """Estimates per face from view-averaged model outputs (N, ...); the calibration's temperatures apply here.
 
-    Age is the median of the averaged age distribution where the model predicts one: it scores
-    a lower MAE than the mean (bench/bench_age_point.py), and averaging the views' distributions
-    beats averaging their medians.
+    Age is read out of the averaged age distribution where the model predicts one, by default
+    its median (a lower MAE than the mean for models trained with a distribution loss,
+    bench/bench_age_point.py; the calibration may pick the mean, on validation), and averaging
+    the views' distributions beats averaging their medians.
     """
     calibration = calibration or Calibration()
     p = calibration.gender(outputs["gender_out"].reshape(-1)).astype("float32")
@@ -78,7 +78,7 @@ def estimates_from_outputs(outputs: dict[str, np.ndarray], calibration: Calibrat
         return Estimates(age, np.full_like(age, np.nan), np.full_like(age, np.nan), p)
     dist = calibration.age(outputs["age_dist"])
     low, high = age_interval(dist)
-    return Estimates(distribution_median(dist, np).reshape(-1).astype("float32"), low, high, p)
+    return Estimates(calibration.point_age(dist), low, high, p)
 
 
 class AgeGender(NamedTuple):
