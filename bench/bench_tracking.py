@@ -1,8 +1,8 @@
 """How steady and how accurate tracked estimates are, on webcam-like clips of held-out UTKFace faces.
 
-    python bench/bench_tracking.py --data ../shared/data/UTKFace.tar.gz [--model assets/model.keras] [--clips 150]
+    python bench/bench_tracking.py --data ../shared/data/UTKFace.tar.gz [--model assets/model.keras] [--clips 60]
 
-Each clip is 40 frames of 640x480: one test-split face, about 180 px, held still by a person
+Each clip is 30 frames of 640x480: one test-split face, about 180 px, held still by a person
 (it drifts a few pixels and breathes in scale), under sensor noise and JPEG compression
 like a webcam's. Per clip, the estimate shown each frame comes from (a) the single frame
 ("raw") and (b) the person's track (the steady estimate, averaged over recent frames).
@@ -26,7 +26,7 @@ from utk_cnn.live import FrameAnnotator  # noqa: E402
 from utk_cnn.tracking import FaceTracker  # noqa: E402
 
 
-def webcam_clip(chip, rng, frames=40, size=180):
+def webcam_clip(chip, rng, frames=30, size=180):
     """A still-held face: small drift and scale breathing, sensor noise, JPEG at quality 80."""
     x0, y0 = rng.integers(80, 640 - size - 80), rng.integers(40, 480 - size - 40)
     wall = np.full((480, 640, 3), rng.integers(60, 200, 3), np.uint8)
@@ -42,9 +42,10 @@ def webcam_clip(chip, rng, frames=40, size=180):
     return out
 
 
-def shown_ages(predictor, clip, window):
+def shown_ages(predictor, clip, window, detect_every=1):
     """Per frame, the age shown for the (first) person, and their last gender probability."""
-    annotator = FrameAnnotator(predictor, detector="mtcnn-fast", tracker=FaceTracker(window=window))
+    annotator = FrameAnnotator(predictor, detector="mtcnn-fast", detect_every=detect_every,
+                               tracker=FaceTracker(window=window))
     ages, p_female = [], None
     for frame in clip:
         people = annotator.step(frame)
@@ -59,8 +60,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True)
     parser.add_argument("--model", default=None)
-    parser.add_argument("--clips", type=int, default=150)
-    parser.add_argument("--windows", default="1,5,15,30")
+    parser.add_argument("--clips", type=int, default=60)
+    parser.add_argument("--windows", default="1,5,15,30", help="steady-estimate windows, detecting on every frame")
+    parser.add_argument("--every-other", type=int, default=15, help="also this window, detecting every other frame")
     args = parser.parse_args()
     predictor = Predictor.load(args.model, detector="mtcnn-fast")
     records = split_records_of(predictor.path, args.data, "test")
@@ -70,10 +72,11 @@ def main():
     truth = labels(records)
     single = predictor.estimate(chips)
     rows = {}
-    for window in map(int, args.windows.split(",")):
+    settings = [(int(w), 1) for w in args.windows.split(",")] + [(args.every_other, 2)]
+    for window, every in settings:
         change, last, p_last, found = [], [], [], []
         for i, chip in enumerate(chips):
-            ages, p = shown_ages(predictor, webcam_clip(chip, np.random.default_rng(i)), window)
+            ages, p = shown_ages(predictor, webcam_clip(chip, np.random.default_rng(i)), window, every)
             if len(ages) < 2:
                 continue
             found.append(i)
@@ -81,7 +84,8 @@ def main():
             last.append(ages[-1])
             p_last.append(p)
         found, last = np.array(found), np.array(last)
-        rows[f"window {window}" + (" (raw: one frame)" if window == 1 else "")] = {
+        name = f"window {window}" + (" (raw: one frame)" if window == 1 else "")
+        rows[name + (f", detecting every {every} frames" if every > 1 else "")] = {
             "clips_tracked": len(found),
             "mean_frame_to_frame_change_years": round(float(np.mean(change)), 3),
             "mae_vs_true_age": round(float(np.abs(last - truth["age"][found]).mean()), 3),

@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -104,8 +105,9 @@ def main():
     parser.add_argument("--model", default=None)
     parser.add_argument("--seconds", type=float, default=30)
     args = parser.parse_args()
-    result = {"browser": browser_fps(args.model, args.seconds), "server_per_frame": server_share(args.model)}
-    print(json.dumps(result, indent=2))
+    browser = browser_fps(args.model, args.seconds)
+    print(json.dumps({"browser": browser}, indent=2), flush=True)
+    print(json.dumps({"server_per_frame": server_share(args.model)}, indent=2))
 
 
 if __name__ == "__main__":

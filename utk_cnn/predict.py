@@ -56,7 +56,7 @@ def tta_views(faces: np.ndarray, image_size: int, tta: str = "flip") -> np.ndarr
 
 
 class Estimates(NamedTuple):
-    """Per-face arrays: age (median, years), the central 80% age interval, and P(female)."""
+    """Per-face arrays: age (years, the read-out of the distribution), its central 80% interval, and P(female)."""
     age: np.ndarray
     age_low: np.ndarray   # NaN where the model predicts no age distribution
     age_high: np.ndarray
