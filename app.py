@@ -1,6 +1,6 @@
 """utk-cnn demo: a thin Gradio layer over the `utk_cnn` library.
 
-    python app.py [--data UTKFace.tar.gz] [--run runs/NAME] [--model MODEL]
+    python app.py [--data UTKFace.tar.gz] [--run runs/NAME] [--model MODEL] [--webcam-detect-every N]
 
 Serves on 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_SERVER_PORT say otherwise.
 """
@@ -28,6 +28,7 @@ from utk_cnn.video import VideoError, predict_video
 
 DISPLAY_SIDE = 1280  # annotated images are shrunk to this for the browser
 WEBCAM_DETECT_EVERY = 2  # the webcam finds faces on every other frame and tracks them in between
+FPS_WINDOW = 30  # the webcam's frame rate is averaged over this many frames
 FACE_COLUMNS = ["face", "age", "age range (80%)", "gender", "gender confidence", "detection confidence",
                 "box (x, y, w, h)"]
 TRACK_COLUMNS = ["person", "age", "age range (80%)", "gender", "gender confidence", "first frame", "last frame",
@@ -43,9 +44,10 @@ def example_photo() -> str:
 class Demo:
     """State shared by the handlers: one loaded model, the optional dataset browser."""
 
-    def __init__(self, model=None, data=None, run=None):
+    def __init__(self, model=None, data=None, run=None, webcam_detect_every: int = WEBCAM_DETECT_EVERY):
         self.predictor = Predictor.load(model)
         self.data, self.run = data or os.environ.get("UTK_DATA"), run
+        self.webcam_detect_every = webcam_detect_every
         self.browser: SampleBrowser | None = None
 
     # --- Photo ---------------------------------------------------------------------------
@@ -75,17 +77,19 @@ class Demo:
         return annotated, faces, self.face_table(faces), faces_note(faces)
 
     # --- Webcam ----------------------------------------------------------------------------
-    def webcam(self, frame, detector, annotator, last_time):
-        """One streamed frame: annotated, the tracked people as text, frame rate; the session's tracker in State."""
+    def webcam(self, frame, detector, annotator, stamps):
+        """One streamed frame: annotated, the tracked people as text, the frame rate over the last frames;
+        the session's tracker and frame times live in State."""
         if frame is None:
-            return None, "Waiting for the camera.", "", annotator, last_time
+            return None, "Waiting for the camera.", "", annotator, stamps
         if annotator is None or annotator.detector != detector:
-            annotator = FrameAnnotator(self.predictor, detector=detector, detect_every=WEBCAM_DETECT_EVERY,
+            annotator = FrameAnnotator(self.predictor, detector=detector, detect_every=self.webcam_detect_every,
                                        max_side=DISPLAY_SIDE)
         annotated, people = annotator.annotate(frame)
-        now = time.perf_counter()
-        fps = f"{1 / (now - last_time):.1f} frames per second" if last_time else ""
-        return annotated, people_text(people), fps, annotator, now
+        stamps = ((stamps or []) + [time.perf_counter()])[-FPS_WINDOW:]
+        fps = (f"{(len(stamps) - 1) / (stamps[-1] - stamps[0]):.1f} frames per second (last {len(stamps)} frames)"
+               if len(stamps) > 1 else "")
+        return annotated, people_text(people), fps, annotator, stamps
 
     # --- Video -----------------------------------------------------------------------------
     def video(self, path: str | None, detector: str):
@@ -181,8 +185,8 @@ def build_app(demo: Demo) -> gr.Blocks:
                     detector = gr.Radio(["mtcnn-fast", "mtcnn", "haar"], value="mtcnn-fast",
                                         label="Face detector (mtcnn also finds smaller faces; haar only frontal ones)")
                     fps = gr.Markdown()
-            annotator, last = gr.State(None), gr.State(0.0)
-            cam.stream(demo.webcam, [cam, detector, annotator, last], [cam_out, people, fps, annotator, last],
+            annotator, stamps = gr.State(None), gr.State(None)
+            cam.stream(demo.webcam, [cam, detector, annotator, stamps], [cam_out, people, fps, annotator, stamps],
                        stream_every=0.04, time_limit=300, concurrency_limit=4, api_visibility="private")
             snap = gr.Image(sources=["webcam"], type="filepath", label="Snapshot (where streaming is unavailable)")
             snap_out = gr.Image(label="Snapshot estimate", interactive=False)
@@ -234,8 +238,10 @@ def main(argv=None):
     parser.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
     parser.add_argument("--data", help="UTKFace folder or archive to browse (or set UTK_DATA)")
     parser.add_argument("--run", help="a run folder whose training curves to show")
+    parser.add_argument("--webcam-detect-every", type=int, default=WEBCAM_DETECT_EVERY, metavar="N",
+                        help=f"webcam: find faces on every Nth frame, track in between (default {WEBCAM_DETECT_EVERY})")
     args = parser.parse_args(argv)
-    app = build_app(Demo(args.model, args.data, args.run))
+    app = build_app(Demo(args.model, args.data, args.run, args.webcam_detect_every))
     app.queue(max_size=32, default_concurrency_limit=2)
     app.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), max_file_size="25mb")

@@ -1,6 +1,6 @@
 """The Webcam tab, end to end: annotated frames per second reaching Chromium, and where a frame's time goes.
 
-    python bench/bench_webcam.py [--model assets/model.keras] [--seconds 30]
+    python bench/bench_webcam.py [--model assets/model.keras] [--seconds 30] [--detect-every 2]
 
 Starts `python app.py`, opens the Webcam tab in headless Chromium whose camera plays a
 640x480 scene with two faces (`tests/scenes.py`, Grace Hopper, public domain), presses start
@@ -21,8 +21,7 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -42,10 +41,10 @@ new MutationObserver(note).observe(target, {subtree: true, childList: true, attr
 """
 
 
-def browser_fps(model, seconds):
+def browser_fps(model, seconds, detect_every):
     with tempfile.TemporaryDirectory() as tmp:
         feed = write_y4m(Path(tmp) / "feed.y4m", moving_scene(bounce_period(2, step=2), faces=2, step=2))
-        proc, url = start_app(*(["--model", model] if model else []))
+        proc, url = start_app("--webcam-detect-every", str(detect_every), *(["--model", model] if model else []))
         driver = chrome(camera_feed=feed)
         try:
             start_webcam(driver, url)
@@ -76,7 +75,6 @@ def server_share(model):
     from utk_cnn import Predictor
     from utk_cnn.faces import draw_faces
     from utk_cnn.live import FrameAnnotator
-    import app
     frames = moving_scene(40, faces=2)
     buf = io.BytesIO()
     Image.fromarray(frames[0]).save(buf, format="JPEG", quality=92)
@@ -96,7 +94,6 @@ def server_share(model):
         "tracking_only_frame_ms": median_ms(lambda: tracking.step(frames[2])),
         "draw_ms": median_ms(lambda: draw_faces(frames[2], people)),
         "encode_jpeg_back_ms": median_ms(encode),
-        "webcam_detect_every": app.WEBCAM_DETECT_EVERY,
     }
 
 
@@ -104,10 +101,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--detect-every", type=int, default=2, help="the app's --webcam-detect-every")
+    parser.add_argument("--browser-only", action="store_true", help="skip the server-side breakdown")
     args = parser.parse_args()
-    browser = browser_fps(args.model, args.seconds)
-    print(json.dumps({"browser": browser}, indent=2), flush=True)
-    print(json.dumps({"server_per_frame": server_share(args.model)}, indent=2))
+    browser = browser_fps(args.model, args.seconds, args.detect_every)
+    print(json.dumps({"browser": {"detect_every": args.detect_every, **browser}}, indent=2), flush=True)
+    if not args.browser_only:
+        print(json.dumps({"server_per_frame": server_share(args.model)}, indent=2))
 
 
 if __name__ == "__main__":
