@@ -33,7 +33,7 @@ class FrameAnnotator:
             faces, crops = self.predictor.faces_and_crops(frame, self.detector)
             outputs = self.predictor.averaged_outputs(crops) if faces else {}
             per_face = [{key: value[i] for key, value in outputs.items()} for i in range(len(faces))]
-            self.tracker.update(self.frame, [f.box for f in faces], per_face, [f.confidence for f in faces])
+            self.tracker.update(self.frame, [f.box for f in faces], per_face)
         else:
             self.tracker.advance()
         self.frame += 1

@@ -39,7 +39,6 @@ class Track:
     missed: int = 0                 # frames since it was last detected
     frames_seen: int = 0
     outputs: deque = None           # per detected frame: {output name: (...) array}
-    detection_confidence: float = 0.0
 
     def __post_init__(self):
         self.first_box = np.array(self.box, float) if self.first_box is None else self.first_box
@@ -69,8 +68,7 @@ class FaceTracker:
             track.box = track.box + track.velocity
             track.missed += 1
 
-    def update(self, frame: int, boxes, outputs: list[dict] | None = None,
-               confidences=None) -> list[Track]:
+    def update(self, frame: int, boxes, outputs: list[dict] | None = None) -> list[Track]:
         """This frame's detections (boxes x, y, w, h; per face its model outputs): the tracks seen in it.
 
         Call it on every frame with detections; on frames without, call `advance` instead.
@@ -78,7 +76,6 @@ class FaceTracker:
         self.advance()
         boxes = np.asarray(boxes, float).reshape(-1, 4)
         outputs = outputs if outputs is not None else [None] * len(boxes)
-        confidences = confidences if confidences is not None else [0.0] * len(boxes)
         matches = self._match(boxes)
         for det, track in matches.items():
             last_seen = track.box - track.missed * track.velocity
@@ -92,7 +89,6 @@ class FaceTracker:
                 self.tracks.append(matches[det])
         for det, track in matches.items():
             track.frames_seen += 1
-            track.detection_confidence = float(confidences[det])
             if outputs[det] is not None:
                 track.outputs.append(outputs[det])
         self._end_lost()
