@@ -24,7 +24,7 @@ from utk_cnn.faces import ImageError, draw_faces, read_image
 from utk_cnn.live import FrameAnnotator, people_text
 from utk_cnn.plots import PANELS
 from utk_cnn.predict import ASSETS
-from utk_cnn.video import VideoError, predict_video
+from utk_cnn.video import VideoError, annotated_name, predict_video
 
 DISPLAY_SIDE = 1280  # annotated images are shrunk to this for the browser
 WEBCAM_DETECT_EVERY = 2  # the webcam finds faces on every other frame and tracks them in between
@@ -105,7 +105,7 @@ class Demo:
                  t["last_frame"], str(t["box"])] for t in result["tracks"]]
         note = (f"{result['frames']} frames at {result['fps']:g} fps; {len(rows)} person(s) tracked. "
                 "Each estimate is per person, averaged over their recent frames.")
-        return str(Path(out) / f"{Path(path).stem}.annotated.webm"), pd.DataFrame(rows, columns=TRACK_COLUMNS), note
+        return str(Path(out) / annotated_name(path)), pd.DataFrame(rows, columns=TRACK_COLUMNS), note
 
     # --- Validation samples ----------------------------------------------------------------
     def load_samples(self):

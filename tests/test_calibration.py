@@ -67,3 +67,10 @@ def test_calibration_keeps_the_read_out_with_the_lower_validation_error():
     calibration = fit_calibration(skewed, np.full(truth.size, 0.5), truth, rng.integers(0, 2, truth.size), "test")
     assert calibration.age_readout == "mean"
     assert calibration.report["age_mae_by_readout"]["mean"] < calibration.report["age_mae_by_readout"]["median"]
+
+
+def test_reliability_diagram_is_a_png(tmp_path):
+    from utk_cnn.plots import plot_reliability
+    rng = np.random.default_rng(3)
+    plot_reliability(rng.integers(0, 2, 300), rng.random(300), tmp_path / "rel.png")
+    assert (tmp_path / "rel.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

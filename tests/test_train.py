@@ -151,3 +151,9 @@ def test_time_budget_anneals_the_learning_rate_before_the_epochs_run_out():
     assert spent == pytest.approx(1e-5)
     assert spent < halfway < warmup_cosine_lr(cfg, 300, 100, 0.0)
     assert halfway == pytest.approx(1e-3 * (0.01 + 0.99 * 0.5))
+
+
+def test_a_config_saved_before_split_seed_existed_keeps_its_split():
+    old = TrainConfig(data="d", out="o", seed=3).to_json()
+    del old["split_seed"]  # written when `seed` chose the split too
+    assert TrainConfig.from_json(old).split_seed == 3

@@ -96,17 +96,25 @@ def interval_coverage(age_true, low, high) -> float:
     return float(((age_true >= low) & (age_true <= high)).mean()) if len(age_true) else float("nan")
 
 
-def expected_calibration_error(gender_true, p_female, bins: int = ECE_BINS) -> float:
-    """Mean gap between stated confidence and accuracy, over equal-width confidence bins, weighted by count."""
+def reliability_bins(gender_true, p_female, bins: int = ECE_BINS) -> list[dict]:
+    """Per equal-width bin of stated confidence (0.5 to 1): its centre, face count, mean confidence and accuracy."""
     confidence, correct = gender_confidence(gender_true, p_female)
     edges = np.linspace(0.5, 1.0, bins + 1)
     which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
-    ece = 0.0
+    rows = []
     for b in range(bins):
         mask = which == b
-        if mask.any():
-            ece += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
-    return float(ece)
+        rows.append({"centre": (edges[b] + edges[b + 1]) / 2, "count": int(mask.sum()),
+                     "confidence": float(confidence[mask].mean()) if mask.any() else None,
+                     "accuracy": float(correct[mask].mean()) if mask.any() else None})
+    return rows
+
+
+def expected_calibration_error(gender_true, p_female, bins: int = ECE_BINS) -> float:
+    """Mean gap between stated confidence and accuracy, over equal-width confidence bins, weighted by count."""
+    rows = reliability_bins(gender_true, p_female, bins)
+    total = sum(r["count"] for r in rows)
+    return float(sum(r["count"] / total * abs(r["accuracy"] - r["confidence"]) for r in rows if r["count"]))
 
 
 def gender_confidence(gender_true, p_female) -> tuple[np.ndarray, np.ndarray]:

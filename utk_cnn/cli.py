@@ -23,7 +23,7 @@ def _add_train(sub):
     p.add_argument("--learning-rate", "--lr", type=float)
     p.add_argument("--optimizer", choices=["adam", "adamw"])
     p.add_argument("--gender-weight", type=float, help="weight of the gender loss (utkres: 10)")
-    p.add_argument("--age-dist-weight", type=float, help="weight of the label-distribution age loss (utkres: 0)")
+    p.add_argument("--age-dist-weight", type=float, help="weight of the label-distribution age loss (utkres, utknet: 1)")
     p.add_argument("--patience", type=int)
     p.add_argument("--augment", choices=["none", "flip", "full", "photo", "crop"])
     p.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"])

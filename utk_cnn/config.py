@@ -80,6 +80,8 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, data: dict) -> "TrainConfig":
+        if "split_seed" not in data:  # saved before session 7, when `seed` also chose the split
+            data = {**data, "split_seed": data.get("seed", 0)}
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 

@@ -253,8 +253,9 @@ def build_utkres(image_size: int = 96, widths=(48, 96, 192, 256), inference: boo
 
     A stride-2 stem and four stride-2 stages bring 96 px to 3 px with 1.8M parameters and
     about 70M multiply-adds per face, half of utknet's at 64 px: more detail, less work.
-    Age is a softmax over 0..116 years trained through its expectation with plain MAE;
-    the saved model reports the distribution's median as `age_out`.
+    Age is a softmax over 0..116 years, trained with MAE on its expectation plus the
+    label-distribution loss (without it the bins at the ends of the age range starved: every
+    baby came out as 10 years, docs/benchmarks.md); the saved model reports the median as `age_out`.
     """
     inputs, x = _scaled_input(image_size, centred=True)
     x = _conv_bn(x, 32, 3, stride=2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
-import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -42,28 +41,22 @@ def plot_curves(history: dict, path: str | Path, title: str = "") -> None:
 
 def plot_reliability(gender_true, p_female, path: str | Path, title: str = "", bins: int = 10) -> None:
     """Reliability diagram of the gender confidence: accuracy against stated confidence, per bin, with counts."""
-    from .calibration import expected_calibration_error, gender_confidence
-    confidence, correct = gender_confidence(gender_true, p_female)
-    edges = np.linspace(0.5, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    from .calibration import expected_calibration_error, reliability_bins
+    rows = reliability_bins(gender_true, p_female, bins)
+    filled = [r for r in rows if r["count"]]
+    width = 0.5 / bins * 0.9
     fig, (ax, hist) = plt.subplots(2, 1, figsize=(5.5, 6.5), gridspec_kw={"height_ratios": [3, 1]}, sharex=True)
-    centres, accuracy, mean_conf, counts = [], [], [], []
-    for b in range(bins):
-        mask = which == b
-        counts.append(int(mask.sum()))
-        if mask.any():
-            centres.append((edges[b] + edges[b + 1]) / 2)
-            accuracy.append(correct[mask].mean())
-            mean_conf.append(confidence[mask].mean())
     ax.plot([0.5, 1], [0.5, 1], ":", color="grey", label="perfect calibration")
-    ax.bar(centres, accuracy, width=(edges[1] - edges[0]) * 0.9, alpha=0.6, label="accuracy in bin")
-    ax.plot(mean_conf, accuracy, "o-", color="C3", label="mean confidence vs accuracy")
+    ax.bar([r["centre"] for r in filled], [r["accuracy"] for r in filled], width=width, alpha=0.6,
+           label="accuracy in bin")
+    ax.plot([r["confidence"] for r in filled], [r["accuracy"] for r in filled], "o-", color="C3",
+            label="mean confidence vs accuracy")
     ax.set_ylabel("accuracy")
     ax.set_ylim(0.4, 1.0)
     ax.set_title(title or f"Gender confidence (ECE {expected_calibration_error(gender_true, p_female):.3f})")
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
-    hist.bar((edges[:-1] + edges[1:]) / 2, counts, width=(edges[1] - edges[0]) * 0.9, color="grey")
+    hist.bar([r["centre"] for r in rows], [r["count"] for r in rows], width=width, color="grey")
     hist.set_xlabel("stated confidence in the predicted gender")
     hist.set_ylabel("faces")
     fig.tight_layout()
