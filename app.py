@@ -131,9 +131,12 @@ class Demo:
     @staticmethod
     def curves(history_path: Path) -> list[pd.DataFrame]:
         history = json.loads(Path(history_path).read_text()) if Path(history_path).exists() else {}
+        config = Path(history_path).with_name("config.json")
+        refit = config.exists() and json.loads(config.read_text()).get("train_on_val", False)
+        validation = "validation (trained on: final refit)" if refit else "validation"
         frames = []
         for key, _ in PANELS:
-            rows = [(epoch + 1, value, "validation" if prefix else "training")
+            rows = [(epoch + 1, value, validation if prefix else "training")
                     for prefix in ("", "val_") for epoch, value in enumerate(history.get(prefix + key, []))]
             frames.append(pd.DataFrame(rows, columns=["epoch", "value", "series"]))
         return frames

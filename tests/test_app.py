@@ -106,6 +106,14 @@ def test_training_curves_have_both_series(demo, trained_run):
     assert len(frames) == 4 and set(frames[0]["series"]) == {"training", "validation"}
 
 
+def test_training_curves_of_a_refit_say_the_validation_images_were_trained_on(demo, trained_run, tmp_path):
+    (tmp_path / "history.json").write_text((trained_run / "history.json").read_text())
+    config = json.loads((trained_run / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**config, "train_on_val": True}))
+    frames = demo.curves(tmp_path / "history.json")
+    assert "validation (trained on: final refit)" in set(frames[0]["series"])
+
+
 def test_app_builds_with_every_tab(demo):
     blocks = app.build_app(demo)
     labels = {getattr(b, "label", None) for b in blocks.blocks.values()}
