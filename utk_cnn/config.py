@@ -25,7 +25,7 @@ ARCH_DEFAULTS = {
                    patience=45, augment="photo", precision="auto", weight_decay=5e-4,
                    gender_weight=1.0, age_mae_weight=0.1, age_dist_weight=1.0),
     "utkres": dict(_COMMON, image_size=96, epochs=40, batch_size=64, learning_rate=2e-3, optimizer="adamw",
-                   patience=40, augment="crop", precision="float32", weight_decay=1e-4,
+                   patience=40, augment="photo", precision="float32", weight_decay=1e-4,
                    gender_weight=10.0, warmup_steps=300, min_lr_fraction=0.0, dedupe_train=False,
                    age_dist_weight=1.0),
 }
