@@ -7,7 +7,6 @@ Serves on 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_SERVER_PORT say othe
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -21,8 +20,9 @@ from utk_cnn.browse import ALL, BANDS, SampleBrowser
 from utk_cnn.config import GENDERS, RACES
 from utk_cnn.evaluate import format_report
 from utk_cnn.faces import ImageError, draw_faces, read_image
+from utk_cnn.io import read_json
 from utk_cnn.live import FrameAnnotator, people_text
-from utk_cnn.plots import PANELS
+from utk_cnn.plots import PANELS, series_label
 from utk_cnn.predict import ASSETS
 from utk_cnn.video import VideoError, annotated_name, predict_video
 
@@ -114,7 +114,7 @@ class Demo:
             text = ("No dataset configured. Start the app with `--data path/to/UTKFace.tar.gz` (or a folder), "
                     "or set `UTK_DATA`, to browse its test split.")
             if shipped.exists():
-                text += "\n\nShipped model on its own test split:\n\n```\n" + format_report(json.loads(shipped.read_text())) + "\n```"
+                text += "\n\nShipped model on its own test split:\n\n```\n" + format_report(read_json(shipped)) + "\n```"
             return [], pd.DataFrame(columns=SAMPLE_COLUMNS), text
         if self.browser is None:
             self.browser = SampleBrowser(self.data, self.predictor)
@@ -130,13 +130,12 @@ class Demo:
     # --- Training curves -------------------------------------------------------------------
     @staticmethod
     def curves(history_path: Path) -> list[pd.DataFrame]:
-        history = json.loads(Path(history_path).read_text()) if Path(history_path).exists() else {}
+        history = read_json(history_path) if Path(history_path).exists() else {}
         config = Path(history_path).with_name("config.json")
-        refit = config.exists() and json.loads(config.read_text()).get("train_on_val", False)
-        validation = "validation (trained on: final refit)" if refit else "validation"
+        refit = config.exists() and read_json(config).get("train_on_val", False)
         frames = []
         for key, _ in PANELS:
-            rows = [(epoch + 1, value, validation if prefix else "training")
+            rows = [(epoch + 1, value, series_label(prefix, refit))
                     for prefix in ("", "val_") for epoch, value in enumerate(history.get(prefix + key, []))]
             frames.append(pd.DataFrame(rows, columns=["epoch", "value", "series"]))
         return frames

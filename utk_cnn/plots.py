@@ -18,14 +18,21 @@ PANELS = (
 )
 
 
-def plot_curves(history: dict, path: str | Path, title: str = "") -> None:
+def series_label(prefix: str, refit: bool = False) -> str:
+    """The legend name of a history series: a final refit's validation images were trained on, so it says so."""
+    if not prefix:
+        return "training"
+    return "validation (trained on: final refit)" if refit else "validation"
+
+
+def plot_curves(history: dict, path: str | Path, title: str = "", refit: bool = False) -> None:
     """Training vs validation for each of the four metrics; missing metrics leave a blank panel."""
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
     for ax, (key, label) in zip(axes.flat, PANELS):
         for prefix, style in (("", "-"), ("val_", "--")):
             values = history.get(prefix + key)
             if values:
-                ax.plot(range(1, len(values) + 1), values, style, label="validation" if prefix else "training")
+                ax.plot(range(1, len(values) + 1), values, style, label=series_label(prefix, refit))
         ax.set_title(label)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)

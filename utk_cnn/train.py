@@ -254,7 +254,8 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
                    train_on_val=cfg.train_on_val)
     write_json(run / "metrics.json", metrics)
     refit = " (final refit: the validation images were trained on)" if cfg.train_on_val else ""
-    plot_curves(state["history"], run / "curves.png", title=f"{cfg.arch} on {Path(cfg.data).name}{refit}")
+    plot_curves(state["history"], run / "curves.png", title=f"{cfg.arch} on {Path(cfg.data).name}{refit}",
+                refit=cfg.train_on_val)
     log.info("done: %d epochs in %.1f min, best epoch %d; test age MAE %.2f, gender accuracy %.1f%% -> %s",
              state["epoch"], state["elapsed_s"] / 60, state["best_epoch"], metrics["age_mae"],
              100 * metrics["gender_accuracy"], run / "model.keras")
