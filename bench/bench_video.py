@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from scenes import moving_scene, write_clip  # noqa: E402
 from utk_cnn import Predictor  # noqa: E402
+from utk_cnn.detectors import DEFAULT_DETECTOR  # noqa: E402
 from utk_cnn.video import predict_video  # noqa: E402
 
 
@@ -27,7 +28,7 @@ def main():
     parser.add_argument("--model", default=None)
     parser.add_argument("--frames", type=int, default=150)
     parser.add_argument("--faces", type=int, default=2)
-    parser.add_argument("--detector", default="mtcnn-fast")
+    parser.add_argument("--detector", default=DEFAULT_DETECTOR)
     args = parser.parse_args()
     predictor = Predictor.load(args.model, detector=args.detector)
     rows = []

@@ -79,11 +79,11 @@ def server_share(model):
     buf = io.BytesIO()
     Image.fromarray(frames[0]).save(buf, format="JPEG", quality=92)
     data_url = base64.b64encode(buf.getvalue())
-    predictor = Predictor.load(model, detector="mtcnn-fast")
-    annotator = FrameAnnotator(predictor, detector="mtcnn-fast", detect_every=1)
+    predictor = Predictor.load(model, detector="yunet-fast")
+    annotator = FrameAnnotator(predictor, detector="yunet-fast", detect_every=1)
     annotator.step(frames[0])
     people = annotator.step(frames[1])
-    tracking = FrameAnnotator(predictor, detector="mtcnn-fast", detect_every=10 ** 9)
+    tracking = FrameAnnotator(predictor, detector="yunet-fast", detect_every=10 ** 9)
     tracking.step(frames[0])
 
     def encode():

@@ -6,7 +6,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from test_faces import grace_hopper
+from photos import grace_hopper
 
 FACE_HEIGHT = 200
 

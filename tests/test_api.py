@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 
-from test_faces import grace_hopper
+from photos import grace_hopper
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,6 @@ def test_a_bad_upload_is_a_one_line_message_naming_the_problem(client, tmp_path,
 def test_video_returns_the_annotated_clip_and_the_people(client, tmp_path):
     from scenes import moving_scene, write_clip
     clip = write_clip(tmp_path / "walk.mp4", moving_scene(10))
-    video, people, note = client.predict(handle_file(str(clip)), "mtcnn-fast", api_name="/video")
+    video, people, note = client.predict(handle_file(str(clip)), "yunet-fast", api_name="/video")
     path = video["video"] if isinstance(video, dict) else video
     assert str(path).endswith(".webm") and len(people["data"]) == 1 and "10 frames" in note

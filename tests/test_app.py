@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import app
-from test_faces import grace_hopper, huge_photo
+from photos import grace_hopper, huge_photo
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +63,9 @@ def test_huge_photo_is_shrunk_for_display(demo, tmp_path):
 
 def test_webcam_handler_tracks_the_face_and_reports_frames_per_second(demo):
     frame = grace_hopper()
-    out, people, fps, annotator, stamps = demo.webcam(frame, "mtcnn-fast", None, None)
+    out, people, fps, annotator, stamps = demo.webcam(frame, "yunet-fast", None, None)
     for _ in range(3):
-        out, people, fps, annotator, stamps = demo.webcam(frame, "mtcnn-fast", annotator, stamps)
+        out, people, fps, annotator, stamps = demo.webcam(frame, "yunet-fast", annotator, stamps)
     assert out.shape == frame.shape and "frames per second (last 4 frames)" in fps and len(stamps) == 4
     assert people.startswith("#1 ") and people.count("\n") == 0 and "% sure" in people
 
@@ -73,7 +73,7 @@ def test_webcam_handler_tracks_the_face_and_reports_frames_per_second(demo):
 def test_video_handler_returns_the_annotated_clip_and_one_row_per_person(demo, tmp_path):
     from scenes import moving_scene, write_clip
     clip = write_clip(tmp_path / "walk.mp4", moving_scene(12))
-    video, table, note = demo.video(str(clip), "mtcnn-fast")
+    video, table, note = demo.video(str(clip), "yunet-fast")
     assert video.endswith(".annotated.webm") and list(table["person"]) == [1] and "12 frames" in note
 
 
@@ -81,7 +81,7 @@ def test_unreadable_video_is_a_clear_message(demo, tmp_path):
     bad = tmp_path / "clip.mp4"
     bad.write_bytes(b"not a video at all")
     with pytest.raises(gr.Error, match="clip.mp4"):
-        demo.video(str(bad), "mtcnn-fast")
+        demo.video(str(bad), "yunet-fast")
 
 
 def test_validation_browser_filters_and_sorts(demo):

@@ -10,7 +10,7 @@ import cv2
 import pytest
 
 from chromium import available, chrome, open_tab, start_webcam
-from test_faces import grace_hopper
+from photos import grace_hopper
 
 pytestmark = pytest.mark.skipif(not available(),
                                 reason="needs Debian's chromium and chromium-driver (installed by .ci/run)")

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from test_faces import grace_hopper
+from photos import grace_hopper
 from utk_cnn import Predictor
 from utk_cnn.cli import main
 from utk_cnn.model import distribution_median

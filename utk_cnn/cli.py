@@ -7,7 +7,7 @@ import logging
 import sys
 
 from .config import TTA_MODES
-from .faces import DETECTORS
+from .detectors import DEFAULT_DETECTOR, DETECTORS
 
 log = logging.getLogger("utk_cnn")
 
@@ -67,8 +67,8 @@ def _add_predict(sub):
     p = sub.add_parser("predict", help="age and gender of every face in photos, videos or folders of them")
     p.add_argument("inputs", nargs="+", metavar="PHOTO_VIDEO_OR_FOLDER")
     p.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
-    p.add_argument("--detector", default="mtcnn", choices=sorted(DETECTORS),
-                   help="mtcnn (default), mtcnn-fast (proposals on 320 px, for video) or haar")
+    p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=list(DETECTORS),
+                   help="; ".join(f"{name}: {spec.use}" for name, spec in DETECTORS.items()))
     p.add_argument("--detect-every", type=int, default=1, metavar="N",
                    help="videos: detect faces on every Nth frame and track them in between (default 1)")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per file")
@@ -131,7 +131,7 @@ def cmd_calibrate(args) -> int:
 
 def cmd_predict(args) -> int:
     from .predict_files import predict_files
-    from .faces import face_label
+    from .drawing import face_label
     results = predict_files(args.inputs, model=args.model, detector=args.detector, out=args.out,
                             detect_every=args.detect_every)
     if args.json:

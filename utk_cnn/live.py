@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .faces import draw_faces, face_label, to_rgb_uint8
+from .drawing import draw_faces, face_label
+from .images import to_rgb_uint8
 from .predict import Predictor, describe, estimates_from_outputs
 from .tracking import FaceTracker, Track
 

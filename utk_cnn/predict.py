@@ -6,7 +6,9 @@ from typing import NamedTuple
 
 from .calibration import Calibration, age_interval, load_calibration
 from .config import TTA_MODES
-from .faces import CHIP_SIZE, align_face, make_detector, to_rgb_uint8
+from .alignment import CHIP_SIZE, align_face
+from .detectors import DEFAULT_DETECTOR, make_detector
+from .images import to_rgb_uint8
 from .tflite import TFLiteRunner, convert, load_copy
 
 import keras
@@ -109,7 +111,7 @@ class Predictor:
     tflite_max_batch = 16
     faces_per_call = 256
 
-    def __init__(self, model: keras.Model, path: Path | None = None, tta: str = "flip", detector: str = "mtcnn",
+    def __init__(self, model: keras.Model, path: Path | None = None, tta: str = "flip", detector: str = DEFAULT_DETECTOR,
                  tflite: bytes | None = None, calibration: Calibration | None = None):
         self.model, self.path, self.tta = model, path, check_tta(tta)
         self.calibration = calibration or Calibration()
@@ -127,7 +129,7 @@ class Predictor:
         self._call = _call
 
     @classmethod
-    def load(cls, path: str | Path | None = None, tta: str = "flip", detector: str = "mtcnn") -> "Predictor":
+    def load(cls, path: str | Path | None = None, tta: str = "flip", detector: str = DEFAULT_DETECTOR) -> "Predictor":
         path = resolve_model_path(path)
         return cls(keras.models.load_model(path, compile=False), path, tta=tta, detector=detector,
                    tflite=load_copy(path), calibration=load_calibration(path))
@@ -178,7 +180,7 @@ class Predictor:
                 for a, p, lo, hi in zip(est.age, est.p_female, est.age_low, est.age_high)]
 
     def detector(self, name: str | None = None):
-        """The named face detector, built on first use (MTCNN takes seconds to build)."""
+        """The named face detector, built on first use (MTCNN takes seconds to build) and kept."""
         name = name or self.detector_name
         if name not in self._detectors:
             self._detectors[name] = make_detector(name)
@@ -187,10 +189,11 @@ class Predictor:
     def faces_and_crops(self, image: np.ndarray, detector: str | None = None) -> tuple[list, np.ndarray]:
         """The faces a detector finds in a photo, and each one aligned as a UTKFace chip (N, 200, 200, 3)."""
         image = to_rgb_uint8(image)
-        faces = self.detector(detector).detect(image)
+        finder = self.detector(detector)
+        faces = finder.detect(image)
         if not faces:
             return [], np.zeros((0, CHIP_SIZE, CHIP_SIZE, 3), np.uint8)
-        return faces, np.stack([align_face(image, face) for face in faces])
+        return faces, np.stack([align_face(image, face, finder.chip_landmarks) for face in faces])
 
     def predict_image(self, image: np.ndarray, detector: str | None = None) -> list[dict]:
         """One entry per face found in a photo: box, age and its 80% range, gender and both confidences."""

@@ -7,7 +7,9 @@ from pathlib import Path
 import cv2
 from tqdm import tqdm
 
-from .faces import ImageError, draw_faces, read_image
+from .detectors import DEFAULT_DETECTOR
+from .drawing import draw_faces
+from .images import ImageError, read_image
 from .io import atomic_path
 from .predict import Predictor
 from .video import VIDEO_SUFFIXES, VideoError, is_video, predict_video
@@ -37,7 +39,7 @@ def predict_photo(path: Path, predictor: Predictor, out=None) -> dict:
     return {"path": str(path), "faces": faces}
 
 
-def predict_files(inputs, model=None, detector="mtcnn", out=None, detect_every: int = 1) -> list[dict]:
+def predict_files(inputs, model=None, detector=DEFAULT_DETECTOR, out=None, detect_every: int = 1) -> list[dict]:
     """One result per photo (`faces`) or video (`frames`, `fps`, `tracks`), or an `error` naming the problem."""
     predictor = Predictor.load(model, detector=detector)
     results = []

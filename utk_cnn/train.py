@@ -58,6 +58,19 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
     raise ValueError(f"unknown strategy {name!r}: use default, mirrored or multiworker")
 
 
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+    """Whether this process writes the run's results: always, except on a multi-worker cluster's other workers.
+
+    The chief is the task of type "chief", or worker 0 where the cluster names no chief (TF_CONFIG).
+    """
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    return resolver.task_type == "worker" and resolver.task_id == 0 and "chief" not in resolver.cluster_spec().jobs
+
+
 def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
     """Adam at a fixed rate (the write-up), or AdamW whose rate `LearningRateKeeper` sets every step."""
     if cfg.optimizer == "adam":
@@ -184,7 +197,7 @@ def load_split(cfg: TrainConfig):
 
 
 def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -> dict:
-    """Train (or resume) the run in cfg.out and return its test metrics."""
+    """Train (or resume) the run in cfg.out and return its test metrics (none on a non-chief worker)."""
     if resume:
         if not (Path(cfg.out) / "config.json").exists():
             raise FileNotFoundError(f"{cfg.out}: nothing to resume (no config.json); start without --resume")
@@ -193,13 +206,15 @@ def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -
         cfg = dataclasses.replace(saved, **given).resolved()  # options added since are defaulted
     else:
         cfg = cfg.resolved()
+    # A multi-worker strategy must exist before TensorFlow runs any op (reading the data does).
+    strategy = get_strategy(cfg.strategy)
     keras.utils.set_random_seed(cfg.seed)
     precision = resolve_precision(cfg.precision)
     with precision_policy(precision):
-        return _train(cfg, resume, verbose, precision)
+        return _train(cfg, resume, verbose, precision, strategy)
 
 
-def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
+def _train(cfg: TrainConfig, resume: bool, verbose, precision: str, strategy: tf.distribute.Strategy) -> dict:
     run = Path(cfg.out)
     if resume:
         if not (run / "state.json").exists():
@@ -221,7 +236,6 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
     write_json(run / "config.json", cfg.to_json())
     state["train_images"] = len(arrays["train"][0])
 
-    strategy = get_strategy(cfg.strategy)
     global_batch = cfg.batch_size * strategy.num_replicas_in_sync
     steps = max(1, len(arrays["train"][0]) // global_batch)  # training drops the last partial batch
     with strategy.scope():
@@ -234,6 +248,8 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
     train_ds = D.make_dataset(*arrays["train"], names, global_batch, training=True, augment=cfg.augment, seed=cfg.seed)
     val_ds = D.make_dataset(*arrays["val"], names, global_batch,
                             drop_remainder=True if strategy.num_replicas_in_sync > 1 else None)
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        prepare_for_multiworker(model, train_ds, strategy)
     log.info("training %s (%s params, %s) for up to %d epochs, batch %d", cfg.arch, f"{model.count_params():,}",
              precision, cfg.epochs, global_batch)
     if state["epoch"] < cfg.epochs and state["wait"] < cfg.patience:
@@ -245,6 +261,9 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
             callbacks.insert(0, LearningRateKeeper(cfg, steps, keeper.elapsed_s))
         model.fit(train_ds, validation_data=val_ds, epochs=cfg.epochs, initial_epoch=state["epoch"],
                   callbacks=callbacks, verbose=verbose)
+    if not is_chief(strategy):  # the chief writes the model, metrics and curves; this worker only checkpoints
+        log.info("done: %d epochs; this worker's checkpoints are in %s, the chief writes the model", state["epoch"], run)
+        return {}
     if (run / "best.weights.h5").exists():
         model.load_weights(run / "best.weights.h5")
     final = save_inference_model(model, cfg, run / "model.keras")
@@ -260,6 +279,24 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str) -> dict:
              state["epoch"], state["elapsed_s"] / 60, state["best_epoch"], metrics["age_mae"],
              100 * metrics["gender_accuracy"], run / "model.keras")
     return metrics
+
+
+def prepare_for_multiworker(model: keras.Model, dataset: tf.data.Dataset, strategy: tf.distribute.Strategy) -> None:
+    """Work around the two places where Keras 3's `fit` breaks under MultiWorkerMirroredStrategy.
+
+    Both are keras-team/keras#20585 ("Attempt to convert a value (PerReplica...)"):
+    1. `fit` builds the losses, metrics and optimizer from the first *distributed* batch, which
+       it averages across workers eagerly, outside a step, where collectives cannot run. The
+       batch is only read for its shapes, so one local batch does the same job beforehand.
+    2. Each step's logs are averaged across workers with `reduce("MEAN", axis=0)`, which
+       fails on scalars: the steps here return each log as a one-element vector instead.
+    """
+    with strategy.scope():
+        model._symbolic_build(data_batch=next(iter(dataset)))
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+    for name in ("train_step", "test_step"):
+        step = getattr(model, name)
+        setattr(model, name, lambda data, step=step: {k: tf.reshape(v, [-1])[:1] for k, v in step(data).items()})
 
 
 def save_inference_model(model: keras.Model, cfg: TrainConfig, path: Path) -> keras.Model:

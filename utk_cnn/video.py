@@ -6,6 +6,8 @@ is a `VideoError`; a clip that breaks off midway keeps what was read before the 
 """
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -69,10 +71,22 @@ def predict_video(path, predictor: Predictor, out: str | Path | None = None, det
 
 
 def _open_writer(stack: ExitStack, target: Path, fps: float, shape):
-    """A function writing RGB frames into `target` (WebM), which appears only once the stack closes cleanly."""
+    """A function writing RGB frames into `target` (WebM), which appears only once the stack closes cleanly.
+
+    Encoding runs on its own thread (OpenCV releases the GIL while it encodes), so the next
+    frame is detected and tracked while this one is compressed.
+    """
     tmp = stack.enter_context(atomic_path(target))
     video = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*OUTPUT_CODEC), fps, (shape[1], shape[0]))
     if not video.isOpened():
         raise VideoError(f"{target}: cannot write a {OUTPUT_CODEC} WebM here")
     stack.callback(video.release)  # closes the file before atomic_path moves it into place
-    return lambda frame: video.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    encoder = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="webm"))
+    pending: deque = deque()
+
+    def write(frame):
+        while pending and (pending[0].done() or len(pending) >= 4):  # at most 4 frames wait; errors surface
+            pending.popleft().result()
+        pending.append(encoder.submit(video.write, cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)))
+    stack.callback(lambda: [job.result() for job in pending])  # every frame written before the file closes
+    return write

@@ -1,0 +1,100 @@
+import hashlib
+
+import numpy as np
+import pytest
+
+from photos import grace_hopper, group_photo, huge_photo, tilted
+from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector, yunet
+
+ALL = list(DETECTORS)
+
+
+@pytest.fixture(scope="module")
+def detectors():
+    return {name: make_detector(name) for name in ALL}
+
+
+def test_the_default_detector_is_yunet():
+    assert DEFAULT_DETECTOR == "yunet"
+
+
+def test_an_unknown_detector_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown detector 'yolo'"):
+        make_detector("yolo")
+
+
+def test_yunet_weights_are_the_ones_we_tested():
+    assert hashlib.sha256(yunet.MODEL_PATH.read_bytes()).hexdigest() == yunet.MODEL_SHA256
+    assert (yunet.MODEL_PATH.parent / "LICENSE-yunet.txt").read_text().count("MIT License") == 1
+
+
+def test_altered_yunet_weights_are_refused(tmp_path):
+    bad = tmp_path / "yunet.onnx"
+    bad.write_bytes(b"not the model")
+    with pytest.raises(ValueError, match="unexpected YuNet weights"):
+        yunet.check_model(bad)
+    with pytest.raises(FileNotFoundError, match="weights are missing"):
+        yunet.check_model(tmp_path / "absent.onnx")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_each_detector_finds_the_face_with_five_landmarks(detectors, name):
+    image = grace_hopper()
+    face, = detectors[name].detect(image)
+    x, y, w, h = face.box
+    assert 0 <= x < image.shape[1] and w > 50 and face.landmarks.shape == (5, 2) and 0 < face.confidence <= 1
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_landmarks_come_in_one_order_for_every_detector(detectors, name):
+    (left_eye, right_eye, nose, mouth_left, mouth_right), = [f.landmarks for f in detectors[name].detect(grace_hopper())]
+    assert left_eye[0] < right_eye[0] and mouth_left[0] < mouth_right[0]
+    assert max(left_eye[1], right_eye[1]) < nose[1] < min(mouth_left[1], mouth_right[1])
+
+
+@pytest.mark.parametrize("name", ["yunet-fast", "mtcnn-fast", "haar", "mtcnn"])
+def test_detectors_agree_with_yunet_on_where_the_eyes_are(detectors, name):
+    reference, = detectors["yunet"].detect(grace_hopper())
+    found, = detectors[name].detect(grace_hopper())
+    eye_distance = np.linalg.norm(reference.landmarks[1] - reference.landmarks[0])
+    assert np.abs(found.landmarks[:2] - reference.landmarks[:2]).max() < 0.2 * eye_distance
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_a_photo_without_a_face_gives_an_empty_list(detectors, name):
+    assert detectors[name].detect(np.full((240, 320, 3), 128, np.uint8)) == []
+
+
+@pytest.mark.parametrize("name", ["yunet", "mtcnn"])
+def test_huge_photos_are_searched_at_a_reduced_size(detectors, name):
+    found = detectors[name].detect(huge_photo())
+    assert len(found) == 1 and found[0].box[2] > 600 and found[0].box[0] > 1000  # full-image pixels
+
+
+def test_yunet_finds_every_small_face_in_a_group_photo(detectors):
+    photo, placed = group_photo()
+    found = detectors["yunet"].detect(photo)
+    assert len(found) == len(placed)
+    for x, y, side in placed:
+        assert any(x <= fx + fw / 2 <= x + side and y <= fy + fh / 2 <= y + side for fx, fy, fw, fh in
+                   (f.box for f in found))
+
+
+def test_yunet_finds_a_face_tilted_20_degrees(detectors):
+    face, = detectors["yunet"].detect(tilted(grace_hopper(), 20))
+    (lx, ly), (rx, ry) = face.landmarks[:2]
+    assert np.degrees(np.arctan2(ry - ly, rx - lx)) < -10  # the eyes' line turned with the face
+
+
+def test_yunet_finds_a_face_that_fills_the_photo(detectors):
+    from photos import face_crop
+    face, = detectors["yunet"].detect(face_crop(900))
+    assert 300 < face.box[2] < 480  # her face is about 0.42 of the crop: 383 px
+
+
+def test_one_yunet_serves_several_threads(detectors):
+    from concurrent.futures import ThreadPoolExecutor
+    photo = grace_hopper()
+    with ThreadPoolExecutor(4) as pool:
+        counts = list(pool.map(lambda _: len(detectors["yunet"].detect(photo)), range(8)))
+    assert counts == [1] * 8

@@ -1,0 +1,40 @@
+"""Face detectors behind one registry: each gives boxes, scores and five landmarks in one order.
+
+A detector is any object with `detect(rgb_image) -> list[Face]` and `chip_landmarks`, the mean
+positions of its own landmarks on UTKFace chips (what `alignment.align_face` maps faces onto).
+Each lives in its own module, imported only when asked for: YuNet needs OpenCV alone, MTCNN
+and Haar build TensorFlow networks.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import NamedTuple
+
+from .base import LANDMARK_NAMES, Face, suppress_overlaps  # noqa: F401
+
+
+class DetectorSpec(NamedTuple):
+    module: str        # utk_cnn.detectors.<module>
+    cls: str
+    options: dict
+    use: str           # one line for --help and the README
+
+
+DETECTORS = {
+    "yunet": DetectorSpec("yunet", "YunetDetector", {}, "photos, group photos and video (default)"),
+    "yunet-fast": DetectorSpec("yunet", "YunetDetector", {"max_side": 320},
+                               "the webcam: searched at 320 px, faces of about 20 px and up in a 640x480 frame"),
+    "mtcnn": DetectorSpec("mtcnn", "MtcnnDetector", {}, "MTCNN, proposals on 640 px (slower)"),
+    "mtcnn-fast": DetectorSpec("mtcnn", "MtcnnDetector", {"max_side": 320}, "MTCNN, proposals on 320 px"),
+    "haar": DetectorSpec("haar", "HaarDetector", {}, "OpenCV's Haar cascade, refined by MTCNN: frontal faces only"),
+}
+DEFAULT_DETECTOR = "yunet"
+
+
+def make_detector(name: str = DEFAULT_DETECTOR, **options):
+    """A new detector by registry name; `options` override its defaults (for example max_side)."""
+    if name not in DETECTORS:
+        raise ValueError(f"unknown detector {name!r}: use one of {', '.join(DETECTORS)}")
+    spec = DETECTORS[name]
+    module = importlib.import_module(f"{__name__}.{spec.module}")
+    return getattr(module, spec.cls)(**{**spec.options, **options})
