@@ -7,6 +7,7 @@ and `curves.png`. Every file is written atomically.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 import time
@@ -22,6 +23,7 @@ from .evaluate import summarize_estimates
 from .io import atomic_path, read_json, write_json
 from .losses import age_distribution_loss, gender_loss
 from .model import build_model, precision_policy
+from .multiworker import chief_decides, is_chief, is_multiworker, prepare_for_multiworker, sync_with_chief
 from .plots import plot_curves
 from .predict import Predictor
 from .tflite import save_copy
@@ -56,19 +58,6 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
     if name == "multiworker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise ValueError(f"unknown strategy {name!r}: use default, mirrored or multiworker")
-
-
-def is_chief(strategy: tf.distribute.Strategy) -> bool:
-    """Whether this process writes the run's results: always, except on a multi-worker cluster's other workers.
-
-    The chief is the task of type "chief", or worker 0 where the cluster names no chief (TF_CONFIG).
-    """
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not resolver.task_type:
-        return True
-    if resolver.task_type == "chief":
-        return True
-    return resolver.task_type == "worker" and resolver.task_id == 0 and "chief" not in resolver.cluster_spec().jobs
 
 
 def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
@@ -135,9 +124,10 @@ class RunKeeper(keras.callbacks.Callback):
     The budget stops training before an epoch that would end past it (judged by the mean epoch time).
     """
 
-    def __init__(self, run: Path, cfg: TrainConfig, state: dict):
+    def __init__(self, run: Path, cfg: TrainConfig, state: dict, agree=None):
         super().__init__()
         self.run, self.cfg, self.state = run, cfg, state
+        self.agree = agree  # on a cluster: every worker stops when the chief does
         self.started = time.time() - state.get("elapsed_s", 0.0)
 
     def elapsed_s(self) -> float:
@@ -170,6 +160,8 @@ class RunKeeper(keras.callbacks.Callback):
             log.info("stopping after epoch %d: another would overrun the %.0f min budget",
                      epoch + 1, self.cfg.time_limit_min)
             self.model.stop_training = True
+        if self.agree:
+            self.model.stop_training = self.agree(bool(self.model.stop_training))
 
 
 def load_split(cfg: TrainConfig):
@@ -216,16 +208,22 @@ def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -
 
 def _train(cfg: TrainConfig, resume: bool, verbose, precision: str, strategy: tf.distribute.Strategy) -> dict:
     run = Path(cfg.out)
-    if resume:
+    # On a cluster, a worker other than the chief takes its weights and progress from the chief
+    # (sync_with_chief), so it can resume even if it was stopped before its first checkpoint.
+    from_chief = is_multiworker(strategy) and not is_chief(strategy)
+    fresh = {"epoch": 0, "history": {}, "best_val_loss": math.inf, "best_epoch": 0, "wait": 0,
+             "elapsed_s": 0.0, "epoch_seconds": []}
+    if resume and not (from_chief and not (run / "state.json").exists()):
         if not (run / "state.json").exists():
             raise FileNotFoundError(f"{run}: nothing to resume (no state.json); start without --resume")
         state = read_json(run / "state.json")
         state["history"] = read_json(run / "history.json")
+    elif resume:
+        state = fresh
     else:
         if (run / "model.keras").exists() or (run / "state.json").exists():
             raise FileExistsError(f"{run} already holds a run; use --resume or another --out")
-        state = {"epoch": 0, "history": {}, "best_val_loss": math.inf, "best_epoch": 0, "wait": 0,
-                 "elapsed_s": 0.0, "epoch_seconds": []}
+        state = fresh
     t0 = time.time()
     arrays = load_split(cfg)
     log.info("data: %s train / %s val / %s test images at %dx%d (%.0f s to read)", len(arrays["train"][0]),
@@ -239,7 +237,7 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str, strategy: tf
     global_batch = cfg.batch_size * strategy.num_replicas_in_sync
     steps = max(1, len(arrays["train"][0]) // global_batch)  # training drops the last partial batch
     with strategy.scope():
-        if resume:
+        if resume and (run / "checkpoint.keras").exists():
             model = keras.models.load_model(run / "checkpoint.keras")
         else:
             model = build_model(cfg.arch, cfg.image_size)
@@ -248,12 +246,14 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str, strategy: tf
     train_ds = D.make_dataset(*arrays["train"], names, global_batch, training=True, augment=cfg.augment, seed=cfg.seed)
     val_ds = D.make_dataset(*arrays["val"], names, global_batch,
                             drop_remainder=True if strategy.num_replicas_in_sync > 1 else None)
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+    if is_multiworker(strategy):
         prepare_for_multiworker(model, train_ds, strategy)
+        sync_with_chief(model, strategy, state)
     log.info("training %s (%s params, %s) for up to %d epochs, batch %d", cfg.arch, f"{model.count_params():,}",
              precision, cfg.epochs, global_batch)
     if state["epoch"] < cfg.epochs and state["wait"] < cfg.patience:
-        keeper = RunKeeper(run, cfg, state)
+        keeper = RunKeeper(run, cfg, state, agree=functools.partial(chief_decides, strategy)
+                           if is_multiworker(strategy) else None)
         callbacks = [keeper]
         # A run resumed from a checkpoint of an older version carries its own schedule object.
         scheduled = isinstance(model.optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule)
@@ -279,24 +279,6 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str, strategy: tf
              state["epoch"], state["elapsed_s"] / 60, state["best_epoch"], metrics["age_mae"],
              100 * metrics["gender_accuracy"], run / "model.keras")
     return metrics
-
-
-def prepare_for_multiworker(model: keras.Model, dataset: tf.data.Dataset, strategy: tf.distribute.Strategy) -> None:
-    """Work around the two places where Keras 3's `fit` breaks under MultiWorkerMirroredStrategy.
-
-    Both are keras-team/keras#20585 ("Attempt to convert a value (PerReplica...)"):
-    1. `fit` builds the losses, metrics and optimizer from the first *distributed* batch, which
-       it averages across workers eagerly, outside a step, where collectives cannot run. The
-       batch is only read for its shapes, so one local batch does the same job beforehand.
-    2. Each step's logs are averaged across workers with `reduce("MEAN", axis=0)`, which
-       fails on scalars: the steps here return each log as a one-element vector instead.
-    """
-    with strategy.scope():
-        model._symbolic_build(data_batch=next(iter(dataset)))
-    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
-    for name in ("train_step", "test_step"):
-        step = getattr(model, name)
-        setattr(model, name, lambda data, step=step: {k: tf.reshape(v, [-1])[:1] for k, v in step(data).items()})
 
 
 def save_inference_model(model: keras.Model, cfg: TrainConfig, path: Path) -> keras.Model:
