@@ -8,6 +8,7 @@ import sys
 
 from .config import TTA_MODES
 from .detectors import DEFAULT_DETECTOR, DETECTORS
+from .engines import DEFAULT_ENGINE, ENGINES
 
 log = logging.getLogger("utk_cnn")
 
@@ -73,6 +74,10 @@ def _add_predict(sub):
                    help="videos: detect faces on every Nth frame and track them in between (default 1)")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per file")
     p.add_argument("--out", help="folder for annotated copies (photos: .annotated.jpg, videos: .annotated.webm)")
+    p.add_argument("--engine", default=DEFAULT_ENGINE, choices=list(ENGINES),
+                   help="local (default: one file after another here) or ray (a Ray Data job: pip install -e .[ray])")
+    p.add_argument("--ray-address", help="ray: the cluster to run on (default: start a local Ray)")
+    p.add_argument("--workers", type=int, help="ray: model copies working in parallel (default: one per CPU)")
 
 
 def _add_export(sub):
@@ -130,10 +135,13 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from .predict_files import predict_files
     from .drawing import face_label
-    results = predict_files(args.inputs, model=args.model, detector=args.detector, out=args.out,
-                            detect_every=args.detect_every)
+    from .engines import predict_files
+    if args.engine != "ray" and (args.ray_address or args.workers):
+        raise ValueError("--ray-address and --workers go with --engine ray")
+    ray_options = {"address": args.ray_address, "workers": args.workers} if args.engine == "ray" else {}
+    results = predict_files(args.inputs, engine=args.engine, model=args.model, detector=args.detector, out=args.out,
+                            detect_every=args.detect_every, **ray_options)
     if args.json:
         print(json.dumps(results, indent=2))
     else:

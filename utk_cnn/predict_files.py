@@ -1,20 +1,20 @@
-"""`utk-cnn predict`: many photos and videos, one result each; a bad file is reported and the rest go on."""
+"""What `utk-cnn predict` gives for one file: a photo's faces, a video's tracked people, or an error.
+
+Every engine (utk_cnn/engines) maps `predict_path` over the inputs, so a photo gives the same
+JSON whichever engine ran it. A bad file is an error entry; the other files go on.
+"""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import cv2
-from tqdm import tqdm
 
-from .detectors import DEFAULT_DETECTOR
 from .drawing import draw_faces
 from .images import ImageError, read_image
 from .io import atomic_path
 from .predict import Predictor
 from .video import VIDEO_SUFFIXES, VideoError, is_video, predict_video
 
-log = logging.getLogger("utk_cnn")
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".heic", ".heif", ".avif"}
 
 
@@ -39,16 +39,12 @@ def predict_photo(path: Path, predictor: Predictor, out=None) -> dict:
     return {"path": str(path), "faces": faces}
 
 
-def predict_files(inputs, model=None, detector=DEFAULT_DETECTOR, out=None, detect_every: int = 1) -> list[dict]:
-    """One result per photo (`faces`) or video (`frames`, `fps`, `tracks`), or an `error` naming the problem."""
-    predictor = Predictor.load(model, detector=detector)
-    results = []
-    for path in tqdm(expand_inputs(inputs), desc="files", unit="file", disable=None):
-        try:
-            if is_video(path):
-                results.append(predict_video(path, predictor, out=out, detect_every=detect_every))
-            else:
-                results.append(predict_photo(path, predictor, out=out))
-        except (ImageError, VideoError) as err:
-            results.append({"path": str(path), "error": str(err).removeprefix(f"{path}: ")})
-    return results
+def predict_path(path: Path, predictor: Predictor, out=None, detect_every: int = 1) -> dict:
+    """One result for a photo (`faces`) or video (`frames`, `fps`, `tracks`), or an `error` naming the problem."""
+    path = Path(path)
+    try:
+        if is_video(path):
+            return predict_video(path, predictor, out=out, detect_every=detect_every)
+        return predict_photo(path, predictor, out=out)
+    except (ImageError, VideoError) as err:
+        return {"path": str(path), "error": str(err).removeprefix(f"{path}: ")}

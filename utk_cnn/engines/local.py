@@ -1,0 +1,14 @@
+"""The default engine: every file in turn, in this process, with a progress bar."""
+from __future__ import annotations
+
+from tqdm import tqdm
+
+from ..detectors import DEFAULT_DETECTOR
+from ..predict import Predictor
+from ..predict_files import expand_inputs, predict_path
+
+
+def predict_files(inputs, model=None, detector=DEFAULT_DETECTOR, out=None, detect_every: int = 1) -> list[dict]:
+    predictor = Predictor.load(model, detector=detector)
+    return [predict_path(path, predictor, out=out, detect_every=detect_every)
+            for path in tqdm(expand_inputs(inputs), desc="files", unit="file", disable=None)]
