@@ -1,6 +1,8 @@
 """utk-cnn demo: a thin Gradio layer over the `utk_cnn` library.
 
-    python app.py [--data UTKFace.tar.gz] [--run runs/NAME] [--model MODEL] [--webcam-detect-every N]
+    python app.py [--data UTKFace.tar.gz] [--run runs/NAME] [--model MODEL] [--webcam-streams N] [--no-mcp]
+
+The Webcam tab's page code lives in static/ (webcam.html, webcam.js, webcam.css).
 
 Serves on 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_SERVER_PORT say otherwise.
 """
@@ -9,9 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 
+import cv2
 import gradio as gr
 import pandas as pd
 
@@ -23,15 +25,18 @@ from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS
 from utk_cnn.drawing import draw_faces
 from utk_cnn.images import ImageError, read_image
 from utk_cnn.io import read_json
-from utk_cnn.live import FrameAnnotator, people_text
+from utk_cnn.live_sessions import LiveSessions
 from utk_cnn.plots import PANELS, series_label
 from utk_cnn.predict import ASSETS
 from utk_cnn.video import VideoError, annotated_name, predict_video
 
+STATIC = Path(__file__).resolve().parent / "static"
 DISPLAY_SIDE = 1280  # annotated images are shrunk to this for the browser
-WEBCAM_DETECT_EVERY = 2  # the webcam finds faces on every other frame and tracks them in between
-WEBCAM_DETECTOR = "yunet-fast"  # a webcam face is large in a 640x480 frame: 320 px is enough to find it
-FPS_WINDOW = 30  # the webcam's frame rate is averaged over this many frames
+WEBCAM_DETECT_EVERY = 1  # faces found on every frame the page sends (1 in N, tracked in between)
+WEBCAM_DETECTOR = "yunet-fast"  # the page sends 320 px frames: a webcam face is large in them
+WEBCAM_STREAMS = 6  # live webcam visitors at once; more are told the webcam is busy
+WEBCAM_TIME_LIMIT_S = 300  # one stream's length; the visitor presses Start to go on
+THREADS = 1  # cores one request's model and detector use: visitors run side by side, one core each
 FACE_COLUMNS = ["face", "age", "age range (80%)", "gender", "gender confidence", "detection confidence",
                 "box (x, y, w, h)"]
 TRACK_COLUMNS = ["person", "age", "age range (80%)", "gender", "gender confidence", "first frame", "last frame",
@@ -47,19 +52,31 @@ def example_photo() -> str:
 class Demo:
     """State shared by the handlers: one loaded model, the optional dataset browser."""
 
-    def __init__(self, model=None, data=None, run=None, webcam_detect_every: int = WEBCAM_DETECT_EVERY):
-        self.predictor = Predictor.load(model)
+    def __init__(self, model=None, data=None, run=None, webcam_detect_every: int = WEBCAM_DETECT_EVERY,
+                 webcam_streams: int = WEBCAM_STREAMS, webcam_time_limit_s: float = WEBCAM_TIME_LIMIT_S,
+                 threads: int | None = None):
+        self.predictor = Predictor.load(model, threads=threads)
         self.data, self.run = data or os.environ.get("UTK_DATA"), run
-        self.webcam_detect_every = webcam_detect_every
+        self.live = LiveSessions(self.predictor, detector=WEBCAM_DETECTOR, detect_every=webcam_detect_every,
+                                 max_streams=webcam_streams, time_limit_s=webcam_time_limit_s)
         self.browser: SampleBrowser | None = None
 
     # --- Photo ---------------------------------------------------------------------------
     def predict(self, path: str | None):
-        """Annotated image and faces as JSON; this is also the `predict` API endpoint.
+        """Estimate the age and gender of every face in a photo.
 
-        The upload arrives as a plain file, so a non-image or broken one reaches `read_image`,
-        which names the problem, instead of failing in Gradio's own image decoding.
+        Args:
+            path: the photo (JPEG, PNG, WebP, HEIC, AVIF, ...; up to 25 MB).
+
+        Returns:
+            The photo with a box and an "age (80% range), gender" label on each face, and one
+            entry per face: `box` [x, y, width, height] in the photo's pixels, `age` (years),
+            `age_range` [low, high] (the true age falls inside it about 80% of the time),
+            `gender` ("female" or "male"), `gender_confidence` (0.5-1, calibrated: faces stated
+            at 0.9 are right about 90% of the time) and `detection_confidence` (0-1).
         """
+        # The photo reaches `read_image` as a plain file (PhotoInput does not decode it), so a
+        # non-image or broken one gets the library's one-line message.
         if not path:
             raise gr.Error("Upload, paste or pick a photo first.")
         try:
@@ -80,19 +97,14 @@ class Demo:
         return annotated, faces, self.face_table(faces), faces_note(faces)
 
     # --- Webcam ----------------------------------------------------------------------------
-    def webcam(self, frame, detector, annotator, stamps):
-        """One streamed frame: annotated, the tracked people as text, the frame rate over the last frames;
-        the session's tracker and frame times live in State."""
-        if frame is None:
-            return None, "Waiting for the camera.", "", annotator, stamps
-        if annotator is None or annotator.detector != detector:
-            annotator = FrameAnnotator(self.predictor, detector=detector, detect_every=self.webcam_detect_every,
-                                       max_side=DISPLAY_SIDE)
-        annotated, people = annotator.annotate(frame)
-        stamps = ((stamps or []) + [time.perf_counter()])[-FPS_WINDOW:]
-        fps = (f"{(len(stamps) - 1) / (stamps[-1] - stamps[0]):.1f} frames per second (last {len(stamps)} frames)"
-               if len(stamps) > 1 else "")
-        return annotated, people_text(people), fps, annotator, stamps
+    def server_functions(self) -> list:
+        """What the Webcam tab's page code calls: one frame's estimate, and the end of a stream."""
+        def live_estimate(payload: dict) -> dict:
+            return self.live.estimate(str(payload["visitor"]), payload["frame"])
+
+        def live_stop(payload: dict) -> None:
+            self.live.stop(str(payload["visitor"]))
+        return [live_estimate, live_stop]
 
     # --- Video -----------------------------------------------------------------------------
     def video(self, path: str | None, detector: str):
@@ -144,6 +156,21 @@ class Demo:
         return frames
 
 
+class PhotoInput(gr.Image):
+    """gr.Image (upload, paste, webcam snapshot, with a preview) that hands the file over undecoded.
+
+    gr.Image opens an upload with Pillow before the handler runs, so a broken file would fail
+    there with a generic error; this passes its path on and lets the library judge it.
+    """
+
+    is_template = True  # drawn by gr.Image's own page component
+
+    def preprocess(self, payload):
+        if payload is None or (payload.url and payload.url.startswith("data:")):
+            return super().preprocess(payload)
+        return str(payload.path)
+
+
 def age_range_text(face: dict) -> str:
     return "" if not face.get("age_range") else f"{face['age_range'][0]:.0f}-{face['age_range'][1]:.0f}"
 
@@ -167,8 +194,8 @@ def build_app(demo: Demo) -> gr.Blocks:
                     "Estimates only: see the About tab for what the model can and cannot do.")
         with gr.Tab("Photo"):
             with gr.Row():
-                photo_in = gr.File(label="Photo (JPEG, PNG, WebP, HEIC, AVIF, ...)", type="filepath",
-                                   elem_id="photo-upload")
+                photo_in = PhotoInput(label="Photo (JPEG, PNG, WebP, HEIC, AVIF, ...): upload, paste or snapshot",
+                                      type="filepath", sources=["upload", "clipboard", "webcam"], elem_id="photo-upload")
                 photo_out = gr.Image(label="Faces found", interactive=False)
             photo_btn = gr.Button("Estimate age and gender", variant="primary")
             photo_note = gr.Markdown()
@@ -179,23 +206,12 @@ def build_app(demo: Demo) -> gr.Blocks:
                 lambda faces: (demo.face_table(faces), faces_note(faces)),
                 faces_json, [faces_table, photo_note], api_visibility="private")
         with gr.Tab("Webcam"):
-            with gr.Row():
-                cam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="Camera",
-                               webcam_options=gr.WebcamOptions(constraints={"video": {"width": 640, "height": 480}}))
-                cam_out = gr.Image(label="Live estimate", interactive=False, format="jpeg", elem_id="live-estimate")
-            with gr.Row():
-                people = gr.Textbox(label="People (steady estimates: id, age (80% range), gender, confidence)",
-                                    lines=3, interactive=False, elem_id="live-faces")
-                with gr.Column():
-                    detector = gr.Radio(list(DETECTORS), value=WEBCAM_DETECTOR,
-                                        label="Face detector (yunet also finds smaller faces; haar only frontal ones)")
-                    fps = gr.Markdown()
-            annotator, stamps = gr.State(None), gr.State(None)
-            cam.stream(demo.webcam, [cam, detector, annotator, stamps], [cam_out, people, fps, annotator, stamps],
-                       stream_every=0.04, time_limit=300, concurrency_limit=4, api_visibility="private")
-            snap = gr.Image(sources=["webcam"], type="filepath", label="Snapshot (where streaming is unavailable)")
-            snap_out = gr.Image(label="Snapshot estimate", interactive=False)
-            snap.change(lambda p: demo.predict(p)[0] if p else None, snap, snap_out, api_visibility="private")
+            gr.Markdown("Press **Start camera**. Your camera's picture stays on this page; about 25 times a second "
+                        "a 320-pixel copy of the current frame goes to the server, which sends back only the boxes "
+                        "and estimates drawn over it. Nothing is stored. Each person gets an id and a steady "
+                        f"estimate; a stream lasts up to {WEBCAM_TIME_LIMIT_S // 60} minutes.")
+            gr.HTML((STATIC / "webcam.html").read_text(), js_on_load=(STATIC / "webcam.js").read_text(),
+                    server_functions=demo.server_functions(), elem_id="webcam-live")
         with gr.Tab("Video"):
             with gr.Row():
                 video_in = gr.File(label="Video (mp4, webm, mov, avi, mkv)", type="filepath", elem_id="video-upload")
@@ -245,11 +261,21 @@ def main(argv=None):
     parser.add_argument("--run", help="a run folder whose training curves to show")
     parser.add_argument("--webcam-detect-every", type=int, default=WEBCAM_DETECT_EVERY, metavar="N",
                         help=f"webcam: find faces on every Nth frame, track in between (default {WEBCAM_DETECT_EVERY})")
+    parser.add_argument("--webcam-streams", type=int, default=WEBCAM_STREAMS, metavar="N",
+                        help=f"webcam: visitors streaming at once; more are asked to wait (default {WEBCAM_STREAMS})")
+    parser.add_argument("--webcam-time-limit", type=float, default=WEBCAM_TIME_LIMIT_S, metavar="S",
+                        help=f"webcam: seconds one stream lasts (default {WEBCAM_TIME_LIMIT_S})")
+    parser.add_argument("--threads", type=int, default=THREADS, metavar="N",
+                        help=f"cores one request may use (default {THREADS}: many visitors side by side)")
+    parser.add_argument("--no-mcp", action="store_true", help="do not serve the photo estimate as an MCP tool")
     args = parser.parse_args(argv)
-    app = build_app(Demo(args.model, args.data, args.run, args.webcam_detect_every))
+    cv2.setNumThreads(args.threads)  # OpenCV's detector and warps; the model's share is the Predictor's
+    app = build_app(Demo(args.model, args.data, args.run, args.webcam_detect_every, args.webcam_streams,
+                         args.webcam_time_limit, args.threads))
     app.queue(max_size=32, default_concurrency_limit=2)
     app.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-               server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), max_file_size="25mb")
+               server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), max_file_size="25mb",
+               css_paths=[STATIC / "webcam.css"], mcp_server=not args.no_mcp)
 
 
 if __name__ == "__main__":

@@ -1,18 +1,17 @@
-"""The Webcam tab, end to end: annotated frames per second reaching Chromium, and where a frame's time goes.
+"""The Webcam tab, end to end: estimates drawn per second in Chromium, server CPU per estimate, and where it goes.
 
-    python bench/bench_webcam.py [--model assets/model.keras] [--seconds 30] [--detect-every 2]
+    python bench/bench_webcam.py [--seconds 20] [--send-side 320] [--detect-every 1]
 
 Starts `python app.py`, opens the Webcam tab in headless Chromium whose camera plays a
-640x480 scene with two faces (`tests/scenes.py`, Grace Hopper, public domain), presses start
-and counts, in the page, every new frame shown in `#live-estimate` for `--seconds`. Then,
-in this process, it times the server's share of one frame on the same scene: decoding the
-JPEG the browser sends, detection + alignment + model on a detection frame, a tracking-only
-frame, drawing, and encoding the JPEG sent back. The rest of a frame's time is the browser's
-capture and encode, the transfers and Gradio's queue.
+640x480 scene with two faces (`tests/scenes.py`, Grace Hopper, public domain), presses
+Start camera and, for `--seconds`, counts the estimates drawn (the `data-updates` attribute
+of `#live-estimate`, raised once per server result drawn) and reads the app process's CPU
+time from /proc: CPU per estimate is the one over the other. Then, in this process, it times
+the server's share of one estimate on the same scene: decoding the frame the page sends,
+and detection + alignment + model + tracking.
 """
 import argparse
 import base64
-import io
 import json
 import os
 import sys
@@ -23,46 +22,49 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
 
-from chromium import chrome, start_app, start_webcam  # noqa: E402
+from chromium import chrome, open_tab, start_app  # noqa: E402
 from scenes import bounce_period, moving_scene, write_y4m  # noqa: E402
 
-COUNT_FRAMES = """
-const target = document.querySelector('#live-estimate');
-window.__frames = [];
-let last = null;
-const note = () => {
-  const img = target.querySelector('img');
-  if (img && img.src !== last) { last = img.src; window.__frames.push(performance.now()); }
-};
-new MutationObserver(note).observe(target, {subtree: true, childList: true, attributes: true});
-"""
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its threads, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def browser_fps(model, seconds, detect_every):
+def browser_run(seconds: float, send_side: int, detect_every: int) -> dict:
+    from selenium.webdriver.common.by import By
     with tempfile.TemporaryDirectory() as tmp:
         feed = write_y4m(Path(tmp) / "feed.y4m", moving_scene(bounce_period(2, step=2), faces=2, step=2))
-        proc, url = start_app("--webcam-detect-every", str(detect_every), *(["--model", model] if model else []))
+        proc, url = start_app("--webcam-detect-every", str(detect_every))
         driver = chrome(camera_feed=feed)
         try:
-            start_webcam(driver, url)
-            time.sleep(8)  # the first frames pay for start-up
-            driver.execute_script(COUNT_FRAMES)
+            driver.get(url)
+            time.sleep(3)
+            open_tab(driver, "Webcam")
+            driver.execute_script(f"document.querySelector('#live-estimate').dataset.sendSide = '{send_side}'")
+            driver.find_element(By.CSS_SELECTOR, ".live-start").click()
+            time.sleep(8)  # the first estimates pay for start-up
+            view = driver.find_element(By.ID, "live-estimate")
+            updates, cpu, start = int(view.get_attribute("data-updates")), cpu_seconds(proc.pid), time.perf_counter()
             time.sleep(seconds)
-            stamps = driver.execute_script("return window.__frames")
-            listed = driver.execute_script("return document.querySelector('#live-faces textarea').value")
+            updates = int(view.get_attribute("data-updates")) - updates
+            cpu, elapsed = cpu_seconds(proc.pid) - cpu, time.perf_counter() - start
+            listed = driver.find_element(By.ID, "live-faces").text
         finally:
             driver.quit()
             proc.terminate()
             proc.wait(timeout=30)
-    gaps = np.diff(stamps) if len(stamps) > 1 else np.array([np.nan])
-    return {"frames_shown": len(stamps), "seconds": seconds, "fps": round(len(stamps) / seconds, 1),
-            "median_gap_ms": round(float(np.median(gaps)), 1), "people_listed": listed}
+    return {"send_side": send_side, "detect_every": detect_every, "seconds": round(elapsed, 1),
+            "estimates_drawn": updates, "estimates_per_s": round(updates / elapsed, 1),
+            "server_cpu_ms_per_estimate": round(1000 * cpu / max(1, updates), 1),
+            "server_cpu_share_of_one_core": round(cpu / elapsed, 2), "people_listed": listed}
 
 
-def median_ms(fn, repeats=30):
+def median_ms(fn, repeats=50) -> float:
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
@@ -71,43 +73,35 @@ def median_ms(fn, repeats=30):
     return round(1000 * float(np.median(times)), 2)
 
 
-def server_share(model):
+def server_share(send_side: int) -> dict:
     from utk_cnn import Predictor
-    from utk_cnn.faces import draw_faces
     from utk_cnn.live import FrameAnnotator
-    frames = moving_scene(40, faces=2)
-    buf = io.BytesIO()
-    Image.fromarray(frames[0]).save(buf, format="JPEG", quality=92)
-    data_url = base64.b64encode(buf.getvalue())
-    predictor = Predictor.load(model, detector="yunet-fast")
-    annotator = FrameAnnotator(predictor, detector="yunet-fast", detect_every=1)
-    annotator.step(frames[0])
-    people = annotator.step(frames[1])
-    tracking = FrameAnnotator(predictor, detector="yunet-fast", detect_every=10 ** 9)
-    tracking.step(frames[0])
-
-    def encode():
-        Image.fromarray(frames[0]).save(io.BytesIO(), format="JPEG")
-    return {
-        "decode_jpeg_from_browser_ms": median_ms(lambda: np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url))))),
-        "detection_frame_detect_align_model_ms": median_ms(lambda: annotator.step(frames[2])),
-        "tracking_only_frame_ms": median_ms(lambda: tracking.step(frames[2])),
-        "draw_ms": median_ms(lambda: draw_faces(frames[2], people)),
-        "encode_jpeg_back_ms": median_ms(encode),
-    }
+    from utk_cnn.live_sessions import decode_frame
+    frames = [cv2.resize(f, (send_side, send_side * 3 // 4), interpolation=cv2.INTER_AREA)
+              for f in moving_scene(60, faces=2)]
+    sent = "data:image/jpeg;base64," + base64.b64encode(
+        cv2.imencode(".jpg", cv2.cvtColor(frames[0], cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])[1]).decode()
+    predictor = Predictor.load(detector="yunet-fast")
+    annotator = FrameAnnotator(predictor, detect_every=1)
+    faces, crops = predictor.faces_and_crops(frames[0])
+    steps = iter(frames * 10)
+    return {"send_side": send_side, "frame_bytes_base64": len(sent), "faces": len(faces),
+            "decode_ms": median_ms(lambda: decode_frame(sent)),
+            "detect_and_align_ms": median_ms(lambda: predictor.faces_and_crops(frames[1])),
+            "model_ms": median_ms(lambda: predictor.averaged_outputs(crops)),
+            "whole_estimate_ms": median_ms(lambda: annotator.step(next(steps)))}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=None)
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--detect-every", type=int, default=2, help="the app's --webcam-detect-every")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--send-side", type=int, default=320, help="long side of the frame the page sends")
+    parser.add_argument("--detect-every", type=int, default=1, help="the app's --webcam-detect-every")
     parser.add_argument("--browser-only", action="store_true", help="skip the server-side breakdown")
     args = parser.parse_args()
-    browser = browser_fps(args.model, args.seconds, args.detect_every)
-    print(json.dumps({"browser": {"detect_every": args.detect_every, **browser}}, indent=2), flush=True)
+    print(json.dumps({"browser": browser_run(args.seconds, args.send_side, args.detect_every)}, indent=2), flush=True)
     if not args.browser_only:
-        print(json.dumps({"server_per_frame": server_share(args.model)}, indent=2))
+        print(json.dumps({"server_per_estimate": server_share(args.send_side)}, indent=2))
 
 
 if __name__ == "__main__":

@@ -70,15 +70,12 @@ def open_tab(driver, title: str) -> None:
 
 
 def start_webcam(driver, url: str, timeout: float = 90) -> None:
-    """Open the Webcam tab, let the page use the camera and press its Record button to start streaming."""
+    """Open the Webcam tab and press Start camera (the fake camera needs no permission prompt)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     driver.get(url)
     time.sleep(3)
     open_tab(driver, "Webcam")
-    wait = WebDriverWait(driver, timeout)
-
-    def shown(selector, text=""):
-        return lambda d: [b for b in d.find_elements(By.CSS_SELECTOR, selector) if b.is_displayed() and text in b.text]
-    wait.until(shown("button", "Access Webcam"))[0].click()  # the first camera on the tab is the live one
-    wait.until(shown("button.capture-button"))[0].click()
+    start = WebDriverWait(driver, timeout).until(
+        lambda d: [b for b in d.find_elements(By.CSS_SELECTOR, "button.live-start") if b.is_displayed()])
+    start[0].click()

@@ -96,6 +96,16 @@ def trained_run(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def small_app():
+    """`python app.py` with room for one webcam stream of 4 seconds: for the busy and time-limit messages."""
+    from chromium import start_app
+    proc, url = start_app("--webcam-streams", "1", "--webcam-time-limit", "4")
+    yield url.rstrip("/")
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
 def app_server(trained_run):
     """`python app.py` on the shipped model (with the tiny run's curves), for API and browser tests."""
     from chromium import start_app

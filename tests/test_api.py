@@ -44,3 +44,51 @@ def test_video_returns_the_annotated_clip_and_the_people(client, tmp_path):
     video, people, note = client.predict(handle_file(str(clip)), "yunet-fast", api_name="/video")
     path = video["video"] if isinstance(video, dict) else video
     assert str(path).endswith(".webm") and len(people["data"]) == 1 and "10 frames" in note
+
+
+def test_the_webcam_server_function_answers_what_the_page_sends(app_server):
+    from live_client import call, frame_data_url
+    url = app_server.rstrip("/")
+    result = call(url, "live_estimate", {"visitor": "api", "frame": frame_data_url(grace_hopper())})
+    assert result["status"] == "ok" and [p["id"] for p in result["people"]] == [1]
+    call(url, "live_stop", {"visitor": "api"})
+
+
+def test_a_second_webcam_visitor_is_told_it_is_busy(small_app):
+    from live_client import call, frame_data_url, live_component
+    component, frame = live_component(small_app), frame_data_url(grace_hopper())
+    assert call(small_app, "live_estimate", {"visitor": "one", "frame": frame}, component)["status"] == "ok"
+    busy = call(small_app, "live_estimate", {"visitor": "two", "frame": frame}, component)
+    assert busy["status"] == "busy" and "busy" in busy["message"] and "try again shortly" in busy["message"]
+    call(small_app, "live_stop", {"visitor": "one"}, component)
+
+
+def test_a_webcam_stream_that_reaches_its_time_limit_ends_with_a_message(small_app):
+    import time
+    from live_client import call, frame_data_url, live_component
+    component, frame = live_component(small_app), frame_data_url(grace_hopper())
+    assert call(small_app, "live_estimate", {"visitor": "long", "frame": frame}, component)["status"] == "ok"
+    time.sleep(4.5)
+    ended = call(small_app, "live_estimate", {"visitor": "long", "frame": frame}, component)
+    assert ended["status"] == "ended" and "limit" in ended["message"] and "Start" in ended["message"]
+
+
+def test_the_photo_estimate_is_an_mcp_tool(app_server, tmp_path):
+    import asyncio
+    import base64
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+    photo = tmp_path / "grace.jpg"
+    cv2.imwrite(str(photo), cv2.cvtColor(grace_hopper(), cv2.COLOR_RGB2BGR))
+    data_url = "data:image/jpeg;base64," + base64.b64encode(photo.read_bytes()).decode()
+
+    async def list_and_call():
+        async with streamablehttp_client(app_server.rstrip("/") + "/gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+                return tools, await session.call_tool("predict", {"path": data_url})
+    tools, result = asyncio.run(list_and_call())
+    description = tools["predict"].description
+    assert all(field in description for field in ("age_range", "gender_confidence", "detection_confidence", "box"))
+    assert not result.isError and "'age_range'" in result.content[0].text and "'gender'" in result.content[0].text

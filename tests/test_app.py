@@ -1,5 +1,6 @@
 """The app's handlers, called as Gradio would call them."""
 import json
+from pathlib import Path
 
 import cv2
 import gradio as gr
@@ -61,13 +62,22 @@ def test_huge_photo_is_shrunk_for_display(demo, tmp_path):
     assert max(annotated.shape[:2]) == app.DISPLAY_SIDE and len(faces) == 1
 
 
-def test_webcam_handler_tracks_the_face_and_reports_frames_per_second(demo):
-    frame = grace_hopper()
-    out, people, fps, annotator, stamps = demo.webcam(frame, "yunet-fast", None, None)
+def test_the_webcam_page_gets_tracked_people_from_its_server_function(demo):
+    from live_client import frame_data_url
+    live_estimate, live_stop = demo.server_functions()
+    frame = frame_data_url(grace_hopper())
     for _ in range(3):
-        out, people, fps, annotator, stamps = demo.webcam(frame, "yunet-fast", annotator, stamps)
-    assert out.shape == frame.shape and "frames per second (last 4 frames)" in fps and len(stamps) == 4
-    assert people.startswith("#1 ") and people.count("\n") == 0 and "% sure" in people
+        result = live_estimate({"visitor": "v1", "frame": frame})
+    assert result["status"] == "ok" and result["text"].startswith("#1 ") and "% sure" in result["text"]
+    live_stop({"visitor": "v1"})
+    assert "v1" not in demo.live.streams
+
+
+def test_the_webcam_page_code_lives_in_its_own_files():
+    source = Path(app.__file__).read_text()
+    assert "getUserMedia" not in source and "<video" not in source
+    assert "server.live_estimate" in (app.STATIC / "webcam.js").read_text()
+    assert 'id="live-estimate"' in (app.STATIC / "webcam.html").read_text()
 
 
 def test_video_handler_returns_the_annotated_clip_and_one_row_per_person(demo, tmp_path):

@@ -62,8 +62,20 @@ def test_upload_shows_annotated_image_and_age(server, browser, tmp_path):
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "1 face(s) found" in body and ("female" in body or "male" in body)
     images = browser.find_elements(By.CSS_SELECTOR, "img")
-    assert len(images) >= 1  # the annotated result (the upload is a file, shown by name)
+    assert len(images) >= 2  # the upload's preview and the annotated result
     _shot(browser, "photo_result")
+
+
+def test_an_uploaded_photo_is_shown_before_estimating(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    photo = tmp_path / "grace.png"
+    cv2.imwrite(str(photo), cv2.cvtColor(grace_hopper(), cv2.COLOR_RGB2BGR))
+    browser.get(server)
+    _upload(browser, "#photo-upload input[type='file']", photo)
+    preview = WebDriverWait(browser, 60).until(
+        lambda d: [i for i in d.find_elements(By.CSS_SELECTOR, "#photo-upload img") if i.get_attribute("src")])
+    assert browser.execute_script("return arguments[0].naturalWidth", preview[0]) > 0
 
 
 def test_every_tab_opens_without_error(server, browser):
@@ -99,19 +111,42 @@ def test_a_non_image_upload_shows_a_one_line_message(server, browser, tmp_path):
     _shot(browser, "photo_error")
 
 
-def test_webcam_streams_annotated_frames_and_lists_each_person(server, camera_browser):
+def test_webcam_draws_estimates_over_the_camera_and_lists_each_person(server, camera_browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     driver = camera_browser
     start_webcam(driver, server)
     wait = WebDriverWait(driver, 90)
 
-    def frame_sources(d):
-        return [img.get_attribute("src") for img in d.find_elements(By.CSS_SELECTOR, "#live-estimate img")]
-    first = wait.until(lambda d: frame_sources(d) or None)
-    wait.until(lambda d: frame_sources(d) and frame_sources(d) != first)  # the estimate keeps updating
-    listed = wait.until(lambda d: [t for t in d.find_elements(By.CSS_SELECTOR, "#live-faces textarea")
-                                   if (t.get_attribute("value") or "").startswith("#")])
-    lines = listed[0].get_attribute("value").splitlines()
-    assert all(line.startswith("#") and ("female" in line or "male" in line) and "% sure" in line for line in lines)
+    def updates(d):
+        return int(d.find_element(By.ID, "live-estimate").get_attribute("data-updates") or 0)
+    first = wait.until(lambda d: updates(d) or None)
+    wait.until(lambda d: updates(d) >= first + 10)  # estimates keep arriving and being drawn
+    lines = wait.until(lambda d: [line for line in d.find_element(By.ID, "live-faces").text.splitlines()
+                                  if line.startswith("#")] if d.find_element(By.ID, "live-faces").text.count("#") >= 2
+                       else None)
+    assert len(lines) == 2 and all(("female" in line or "male" in line) and "% sure" in line for line in lines)
+    drawn = driver.execute_script("""
+        const c = document.querySelector('#live-estimate canvas');
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < px.length; i += 4) if (px[i]) n++; return n;""")
+    assert drawn > 500  # boxes and labels painted over the live video
     _shot(driver, "webcam_live")
+    driver.find_element(By.CSS_SELECTOR, "button.live-stop").click()
+
+
+def test_a_visitor_beyond_the_webcam_limit_sees_the_busy_message(small_app, camera_browser):
+    from live_client import call, frame_data_url, live_component
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    component = live_component(small_app)
+    assert call(small_app, "live_estimate", {"visitor": "first", "frame": frame_data_url(grace_hopper())},
+                component)["status"] == "ok"  # the one place is taken
+    try:
+        start_webcam(camera_browser, small_app)
+        WebDriverWait(camera_browser, 60).until(
+            lambda d: "busy" in d.find_element(By.CSS_SELECTOR, ".live-note").text)
+        assert "try again shortly" in camera_browser.find_element(By.CSS_SELECTOR, ".live-note").text
+        _shot(camera_browser, "webcam_busy")
+    finally:
+        call(small_app, "live_stop", {"visitor": "first"}, component)

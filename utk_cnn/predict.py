@@ -112,8 +112,8 @@ class Predictor:
     faces_per_call = 256
 
     def __init__(self, model: keras.Model, path: Path | None = None, tta: str = "flip", detector: str = DEFAULT_DETECTOR,
-                 tflite: bytes | None = None, calibration: Calibration | None = None):
-        self.model, self.path, self.tta = model, path, check_tta(tta)
+                 tflite: bytes | None = None, calibration: Calibration | None = None, threads: int | None = None):
+        self.model, self.path, self.tta, self.threads = model, path, check_tta(tta), threads
         self.calibration = calibration or Calibration()
         self.detector_name, self._detectors = detector, {}
         self._tflite_bytes, self._tflite = tflite, None
@@ -129,10 +129,12 @@ class Predictor:
         self._call = _call
 
     @classmethod
-    def load(cls, path: str | Path | None = None, tta: str = "flip", detector: str = DEFAULT_DETECTOR) -> "Predictor":
+    def load(cls, path: str | Path | None = None, tta: str = "flip", detector: str = DEFAULT_DETECTOR,
+             threads: int | None = None) -> "Predictor":
+        """`threads`: cores one small batch may use (None: up to 4); 1 suits a server answering many at once."""
         path = resolve_model_path(path)
         return cls(keras.models.load_model(path, compile=False), path, tta=tta, detector=detector,
-                   tflite=load_copy(path), calibration=load_calibration(path))
+                   tflite=load_copy(path), calibration=load_calibration(path), threads=threads)
 
     @property
     def source_size(self) -> int:
@@ -142,7 +144,7 @@ class Predictor:
     def _outputs(self, images: np.ndarray, n_faces: int) -> dict[str, np.ndarray]:
         if n_faces <= self.tflite_max_batch:
             if self._tflite is None:
-                self._tflite = TFLiteRunner(self._tflite_bytes or convert(self.model))
+                self._tflite = TFLiteRunner(self._tflite_bytes or convert(self.model), self.threads)
             out = self._tflite(images)
         else:
             out = {k: v.numpy() for k, v in self._call(tf.constant(images)).items()}

@@ -64,15 +64,25 @@ def load_copy(keras_path: Path) -> bytes | None:
 
 
 class TFLiteRunner:
-    """One interpreter, called under a lock (an interpreter serves one call at a time)."""
+    """An interpreter per calling thread (one interpreter serves one call at a time), each on `threads` cores.
+
+    A server answering several visitors at once runs their small batches side by side, one
+    core each, rather than one after another on all cores.
+    """
 
     def __init__(self, flatbuffer: bytes, threads: int | None = None):
-        self._interpreter = Interpreter(model_content=flatbuffer, num_threads=threads or min(4, os.cpu_count() or 1))
-        self._runner = self._interpreter.get_signature_runner()
-        (self._input,) = self._runner.get_input_details()
-        self._lock = threading.Lock()
+        self._flatbuffer, self.threads = flatbuffer, threads or min(4, os.cpu_count() or 1)
+        self._local = threading.local()
+
+    def _runner(self):
+        if not hasattr(self._local, "runner"):
+            interpreter = Interpreter(model_content=self._flatbuffer, num_threads=self.threads)
+            runner = interpreter.get_signature_runner()
+            (name,) = runner.get_input_details()
+            self._local.runner = (interpreter, runner, name)  # the interpreter must outlive its runner
+        return self._local.runner[1:]
 
     def __call__(self, images: np.ndarray) -> dict[str, np.ndarray]:
-        with self._lock:
-            outputs = self._runner(**{self._input: np.ascontiguousarray(images, dtype=np.uint8)})
-            return {name: np.array(value) for name, value in outputs.items()}
+        runner, name = self._runner()
+        outputs = runner(**{name: np.ascontiguousarray(images, dtype=np.uint8)})
+        return {key: np.array(value) for key, value in outputs.items()}

@@ -22,8 +22,8 @@ class DetectorSpec(NamedTuple):
 
 DETECTORS = {
     "yunet": DetectorSpec("yunet", "YunetDetector", {}, "photos, group photos and video (default)"),
-    "yunet-fast": DetectorSpec("yunet", "YunetDetector", {"max_side": 320},
-                               "the webcam: searched at 320 px, faces of about 20 px and up in a 640x480 frame"),
+    "yunet-fast": DetectorSpec("yunet", "YunetDetector", {"max_side": 320, "refine_below": 0},
+                               "the webcam: one search at 320 px, a second look only at unsure faces"),
     "mtcnn": DetectorSpec("mtcnn", "MtcnnDetector", {}, "MTCNN, proposals on 640 px (slower)"),
     "mtcnn-fast": DetectorSpec("mtcnn", "MtcnnDetector", {"max_side": 320}, "MTCNN, proposals on 320 px"),
     "haar": DetectorSpec("haar", "HaarDetector", {}, "OpenCV's Haar cascade, refined by MTCNN: frontal faces only"),

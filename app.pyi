@@ -1,0 +1,282 @@
+"""utk-cnn demo: a thin Gradio layer over the `utk_cnn` library.
+
+    python app.py [--data UTKFace.tar.gz] [--run runs/NAME] [--model MODEL] [--webcam-streams N] [--no-mcp]
+
+The Webcam tab's page code lives in static/ (webcam.html, webcam.js, webcam.css).
+
+Serves on 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_SERVER_PORT say otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from utk_cnn import Predictor
+from utk_cnn.browse import ALL, BANDS, SampleBrowser
+from utk_cnn.config import GENDERS, RACES
+from utk_cnn.evaluate import format_report
+from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS
+from utk_cnn.drawing import draw_faces
+from utk_cnn.images import ImageError, read_image
+from utk_cnn.io import read_json
+from utk_cnn.live_sessions import LiveSessions
+from utk_cnn.plots import PANELS, series_label
+from utk_cnn.predict import ASSETS
+from utk_cnn.video import VideoError, annotated_name, predict_video
+
+STATIC = Path(__file__).resolve().parent / "static"
+DISPLAY_SIDE = 1280  # annotated images are shrunk to this for the browser
+WEBCAM_DETECT_EVERY = 1  # faces found on every frame the page sends (1 in N, tracked in between)
+WEBCAM_DETECTOR = "yunet-fast"  # the page sends 320 px frames: a webcam face is large in them
+WEBCAM_STREAMS = 6  # live webcam visitors at once; more are told the webcam is busy
+WEBCAM_TIME_LIMIT_S = 300  # one stream's length; the visitor presses Start to go on
+FACE_COLUMNS = ["face", "age", "age range (80%)", "gender", "gender confidence", "detection confidence",
+                "box (x, y, w, h)"]
+TRACK_COLUMNS = ["person", "age", "age range (80%)", "gender", "gender confidence", "first frame", "last frame",
+                 "first box (x, y, w, h)"]
+SAMPLE_COLUMNS = ["file", "true age", "predicted age", "error", "true gender", "predicted gender", "race"]
+
+
+def example_photo() -> str:
+    import matplotlib.cbook
+    return str(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+
+
+class Demo:
+    """State shared by the handlers: one loaded model, the optional dataset browser."""
+
+    def __init__(self, model=None, data=None, run=None, webcam_detect_every: int = WEBCAM_DETECT_EVERY,
+                 webcam_streams: int = WEBCAM_STREAMS, webcam_time_limit_s: float = WEBCAM_TIME_LIMIT_S):
+        self.predictor = Predictor.load(model)
+        self.data, self.run = data or os.environ.get("UTK_DATA"), run
+        self.live = LiveSessions(self.predictor, detector=WEBCAM_DETECTOR, detect_every=webcam_detect_every,
+                                 max_streams=webcam_streams, time_limit_s=webcam_time_limit_s)
+        self.browser: SampleBrowser | None = None
+
+    # --- Photo ---------------------------------------------------------------------------
+    def predict(self, path: str | None):
+        """Estimate the age and gender of every face in a photo.
+
+        Args:
+            path: the photo (JPEG, PNG, WebP, HEIC, AVIF, ...; up to 25 MB).
+
+        Returns:
+            The photo with a box and an "age (80% range), gender" label on each face, and one
+            entry per face: `box` [x, y, width, height] in the photo's pixels, `age` (years),
+            `age_range` [low, high] (the true age falls inside it about 80% of the time),
+            `gender` ("female" or "male"), `gender_confidence` (0.5-1, calibrated: faces stated
+            at 0.9 are right about 90% of the time) and `detection_confidence` (0-1).
+        """
+        # The photo reaches `read_image` as a plain file (PhotoInput does not decode it), so a
+        # non-image or broken one gets the library's one-line message.
+        if not path:
+            raise gr.Error("Upload, paste or pick a photo first.")
+        try:
+            image = read_image(path)
+        except ImageError as err:
+            raise gr.Error(str(err).replace(str(path), Path(path).name), print_exception=False) from None
+        faces = self.predictor.predict_image(image)
+        return draw_faces(image, faces, max_side=DISPLAY_SIDE), faces
+
+    @staticmethod
+    def face_table(faces) -> pd.DataFrame:
+        rows = [[i + 1, f["age"], age_range_text(f), f["gender"], f["gender_confidence"], f["detection_confidence"],
+                 str(f["box"])] for i, f in enumerate(faces or [])]
+        return pd.DataFrame(rows, columns=FACE_COLUMNS)
+
+    def photo(self, path):
+        annotated, faces = self.predict(path)
+        return annotated, faces, self.face_table(faces), faces_note(faces)
+
+    # --- Webcam ----------------------------------------------------------------------------
+    def server_functions(self) -> list:
+        """What the Webcam tab's page code calls: one frame's estimate, and the end of a stream."""
+        def live_estimate(payload: dict) -> dict:
+            return self.live.estimate(str(payload["visitor"]), payload["frame"])
+
+        def live_stop(payload: dict) -> None:
+            self.live.stop(str(payload["visitor"]))
+        return [live_estimate, live_stop]
+
+    # --- Video -----------------------------------------------------------------------------
+    def video(self, path: str | None, detector: str):
+        """An uploaded clip: its annotated WebM copy and one row per tracked person."""
+        if not path:
+            raise gr.Error("Upload a video first.")
+        out = tempfile.mkdtemp(prefix="utk-video-")
+        try:
+            result = predict_video(path, self.predictor, out=out, detector=detector, progress=False)
+        except VideoError as err:
+            raise gr.Error(str(err).replace(str(path), Path(path).name), print_exception=False) from None
+        rows = [[t["id"], t["age"], age_range_text(t), t["gender"], t["gender_confidence"], t["first_frame"],
+                 t["last_frame"], str(t["box"])] for t in result["tracks"]]
+        note = (f"{result['frames']} frames at {result['fps']:g} fps; {len(rows)} person(s) tracked. "
+                "Each estimate is per person, averaged over their recent frames.")
+        return str(Path(out) / annotated_name(path)), pd.DataFrame(rows, columns=TRACK_COLUMNS), note
+
+    # --- Validation samples ----------------------------------------------------------------
+    def load_samples(self):
+        if not self.data:
+            shipped = ASSETS / "metrics.json"
+            text = ("No dataset configured. Start the app with `--data path/to/UTKFace.tar.gz` (or a folder), "
+                    "or set `UTK_DATA`, to browse its test split.")
+            if shipped.exists():
+                text += "\n\nShipped model on its own test split:\n\n```\n" + format_report(read_json(shipped)) + "\n```"
+            return [], pd.DataFrame(columns=SAMPLE_COLUMNS), text
+        if self.browser is None:
+            self.browser = SampleBrowser(self.data, self.predictor)
+        return self.filter_samples("largest error", ALL, ALL, ALL)
+
+    def filter_samples(self, sort, band, gender, race):
+        if self.browser is None:
+            return self.load_samples()
+        gallery, rows = self.browser.query(sort, band, gender, race)
+        report = f"{len(self.browser)} faces in the split.\n\n```\n{format_report(self.browser.metrics)}\n```"
+        return gallery, pd.DataFrame(rows, columns=SAMPLE_COLUMNS), report
+
+    # --- Training curves -------------------------------------------------------------------
+    @staticmethod
+    def curves(history_path: Path) -> list[pd.DataFrame]:
+        history = read_json(history_path) if Path(history_path).exists() else {}
+        config = Path(history_path).with_name("config.json")
+        refit = config.exists() and read_json(config).get("train_on_val", False)
+        frames = []
+        for key, _ in PANELS:
+            rows = [(epoch + 1, value, series_label(prefix, refit))
+                    for prefix in ("", "val_") for epoch, value in enumerate(history.get(prefix + key, []))]
+            frames.append(pd.DataFrame(rows, columns=["epoch", "value", "series"]))
+        return frames
+
+from gradio.events import Dependency
+
+class PhotoInput(gr.Image):
+    """gr.Image (upload, paste, webcam snapshot, with a preview) that hands the file over undecoded.
+
+    gr.Image opens an upload with Pillow before the handler runs, so a broken file would fail
+    there with a generic error; this passes its path on and lets the library judge it.
+    """
+
+    is_template = True  # drawn by gr.Image's own page component
+
+    def preprocess(self, payload):
+        if payload is None or (payload.url and payload.url.startswith("data:")):
+            return super().preprocess(payload)
+        return str(payload.path)
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def age_range_text(face: dict) -> str:
+    return "" if not face.get("age_range") else f"{face['age_range'][0]:.0f}-{face['age_range'][1]:.0f}"
+
+
+def faces_note(faces) -> str:
+    return f"{len(faces)} face(s) found." if faces else "No face found: try a larger, frontal, well-lit face."
+
+
+def curve_plots(frames):
+    with gr.Row():
+        for frame, (_, title) in zip(frames[:2], PANELS[:2]):
+            gr.LinePlot(frame, x="epoch", y="value", color="series", title=title, height=260)
+    with gr.Row():
+        for frame, (_, title) in zip(frames[2:], PANELS[2:]):
+            gr.LinePlot(frame, x="epoch", y="value", color="series", title=title, height=260)
+
+
+def build_app(demo: Demo) -> gr.Blocks:
+    with gr.Blocks(title="utk-cnn: age and gender") as app:
+        gr.Markdown("# utk-cnn\nAge and gender estimation from faces, trained on UTKFace. "
+                    "Estimates only: see the About tab for what the model can and cannot do.")
+        with gr.Tab("Photo"):
+            with gr.Row():
+                photo_in = PhotoInput(label="Photo (JPEG, PNG, WebP, HEIC, AVIF, ...): upload, paste or snapshot",
+                                      type="filepath", sources=["upload", "clipboard", "webcam"], elem_id="photo-upload")
+                photo_out = gr.Image(label="Faces found", interactive=False)
+            photo_btn = gr.Button("Estimate age and gender", variant="primary")
+            photo_note = gr.Markdown()
+            faces_table = gr.Dataframe(headers=FACE_COLUMNS, label="Faces", interactive=False)
+            faces_json = gr.JSON(label="Faces (JSON)")
+            gr.Examples([[example_photo()]], inputs=photo_in, label="Example (public domain)")
+            photo_btn.click(demo.predict, photo_in, [photo_out, faces_json], api_name="predict").then(
+                lambda faces: (demo.face_table(faces), faces_note(faces)),
+                faces_json, [faces_table, photo_note], api_visibility="private")
+        with gr.Tab("Webcam"):
+            gr.Markdown("Press **Start camera**. Your camera's picture stays on this page; about 25 times a second "
+                        "a 320-pixel copy of the current frame goes to the server, which sends back only the boxes "
+                        "and estimates drawn over it. Nothing is stored. Each person gets an id and a steady "
+                        f"estimate; a stream lasts up to {WEBCAM_TIME_LIMIT_S // 60} minutes.")
+            gr.HTML((STATIC / "webcam.html").read_text(), js_on_load=(STATIC / "webcam.js").read_text(),
+                    server_functions=demo.server_functions(), elem_id="webcam-live")
+        with gr.Tab("Video"):
+            with gr.Row():
+                video_in = gr.File(label="Video (mp4, webm, mov, avi, mkv)", type="filepath", elem_id="video-upload")
+                video_out = gr.Video(label="Annotated video", interactive=False)
+            with gr.Row():
+                video_detector = gr.Radio(list(DETECTORS), value=DEFAULT_DETECTOR, label="Face detector")
+                video_btn = gr.Button("Track and estimate", variant="primary")
+            video_note = gr.Markdown()
+            tracks = gr.Dataframe(headers=TRACK_COLUMNS, label="People", interactive=False)
+            video_btn.click(demo.video, [video_in, video_detector], [video_out, tracks, video_note], api_name="video")
+        with gr.Tab("Validation samples"):
+            with gr.Row():
+                sort = gr.Dropdown(["largest error", "smallest error", "age"], value="largest error", label="Sort by")
+                band = gr.Dropdown([ALL, *BANDS], value=ALL, label="Age band")
+                gender = gr.Dropdown([ALL, *GENDERS], value=ALL, label="Gender")
+                race = gr.Dropdown([ALL, *RACES], value=ALL, label="Race")
+            load = gr.Button("Load the test split")
+            with gr.Row():
+                gallery = gr.Gallery(label="Faces", columns=6, height=520)
+                report = gr.Markdown()
+            samples = gr.Dataframe(headers=SAMPLE_COLUMNS, label="Predictions", interactive=False)
+            load.click(demo.load_samples, None, [gallery, samples, report], api_visibility="private")
+            for control in (sort, band, gender, race):
+                control.change(demo.filter_samples, [sort, band, gender, race], [gallery, samples, report],
+                               api_visibility="private")
+        with gr.Tab("Training curves"):
+            gr.Markdown("### Shipped model")
+            curve_plots(demo.curves(ASSETS / "history.json"))
+            if (ASSETS / "curves.png").exists():
+                gr.Image(str(ASSETS / "curves.png"), label="curves.png", interactive=False)
+            if demo.run:
+                gr.Markdown(f"### Run `{demo.run}`")
+                curve_plots(demo.curves(Path(demo.run) / "history.json"))
+        with gr.Tab("About"):
+            card = ASSETS / "MODEL_CARD.md"
+            gr.Markdown(card.read_text() if card.exists() else "The model card is missing from assets/.")
+            if (ASSETS / "reliability.png").exists():
+                gr.Image(str(ASSETS / "reliability.png"), label="Reliability of the gender confidence (test split)",
+                         interactive=False)
+    return app
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="utk-cnn demo")
+    parser.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
+    parser.add_argument("--data", help="UTKFace folder or archive to browse (or set UTK_DATA)")
+    parser.add_argument("--run", help="a run folder whose training curves to show")
+    parser.add_argument("--webcam-detect-every", type=int, default=WEBCAM_DETECT_EVERY, metavar="N",
+                        help=f"webcam: find faces on every Nth frame, track in between (default {WEBCAM_DETECT_EVERY})")
+    parser.add_argument("--webcam-streams", type=int, default=WEBCAM_STREAMS, metavar="N",
+                        help=f"webcam: visitors streaming at once; more are asked to wait (default {WEBCAM_STREAMS})")
+    parser.add_argument("--webcam-time-limit", type=float, default=WEBCAM_TIME_LIMIT_S, metavar="S",
+                        help=f"webcam: seconds one stream lasts (default {WEBCAM_TIME_LIMIT_S})")
+    parser.add_argument("--no-mcp", action="store_true", help="do not serve the photo estimate as an MCP tool")
+    args = parser.parse_args(argv)
+    app = build_app(Demo(args.model, args.data, args.run, args.webcam_detect_every, args.webcam_streams,
+                         args.webcam_time_limit))
+    app.queue(max_size=32, default_concurrency_limit=2)
+    app.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+               server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), max_file_size="25mb",
+               css_paths=[STATIC / "webcam.css"], mcp_server=not args.no_mcp)
+
+
+if __name__ == "__main__":
+    main()
