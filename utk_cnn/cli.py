@@ -51,6 +51,9 @@ def _add_evaluate(sub):
     p.add_argument("--no-flip", action="store_const", const="none", dest="tta", help="same as --tta none")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--reliability", metavar="PNG", help="also draw the gender confidence's reliability diagram")
+    p.add_argument("--corrupt", metavar="all|NAME,...",
+                   help="also under webcam- and phone-like conditions (jpeg, blur, low_resolution, dim, noise, tilt, "
+                        "misaligned, loose_crop, grayscale, mask): one row each beside clean")
 
 
 def _add_calibrate(sub):
@@ -112,7 +115,11 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluate import evaluate_model, format_report
+    from .evaluate import evaluate_corrupted, evaluate_model, format_corruption_report, format_report
+    if args.corrupt:
+        result = evaluate_corrupted(args.model, args.data, split=args.split, tta=args.tta, corruptions=args.corrupt)
+        print(json.dumps(result) if args.json else format_corruption_report(result))
+        return 0
     metrics = evaluate_model(args.model, args.data, split=args.split, tta=args.tta, reliability=args.reliability)
     print(json.dumps(metrics) if args.json else format_report(metrics))
     return 0

@@ -127,6 +127,43 @@ def evaluate_model(model=None, data=None, split: str = "test", tta: str = "flip"
     return metrics
 
 
+def evaluate_corrupted(model=None, data=None, split: str = "test", tta: str = "flip", corruptions: str = "all",
+                       seed: int = 0) -> dict:
+    """Clean metrics and, per condition (utk_cnn.corruptions), age MAE, gender accuracy and range coverage.
+
+    Conditions are applied to the 200x200 chips, as a camera would, before the model's own resizing.
+    """
+    from .alignment import CHIP_SIZE
+    from .corruptions import corrupt, corruption_names
+    from .data import decode_records, labels
+    from .predict import Predictor, resolve_model_path
+    names = corruption_names(corruptions)
+    path = resolve_model_path(model)
+    predictor = Predictor.load(path, tta=tta)
+    images, records = decode_records(split_records_of(path, data, split), CHIP_SIZE)
+    lab = labels(records)
+    keys = ("n", "age_mae", "gender_accuracy", "age_range_coverage")
+    clean = summarize_estimates(lab, predictor.estimate(images))
+    result = {"split": split, "model": str(path), "tta": tta, "clean": {k: clean.get(k) for k in keys},
+              "corrupted": {}}
+    for name in names:
+        metrics = summarize_estimates(lab, predictor.estimate(corrupt(images, name, seed)))
+        result["corrupted"][name] = {k: metrics.get(k) for k in keys}
+    rows = result["corrupted"].values()
+    result["mean_corrupted"] = {k: float(np.mean([r[k] for r in rows])) for k in keys[1:] if all(r.get(k) is not None
+                                                                                             for r in rows)}
+    result["worst_age_mae"] = max(rows, key=lambda r: r["age_mae"])["age_mae"]
+    return result
+
+
+def format_corruption_report(result: dict) -> str:
+    lines = [f"{'condition':<15} {'age MAE':>8} {'gender acc':>11} {'80% range holds':>16}"]
+    for name, r in [("clean", result["clean"]), *result["corrupted"].items(), ("mean corrupted", result["mean_corrupted"])]:
+        coverage = f"{100 * r['age_range_coverage']:.1f}%" if r.get("age_range_coverage") is not None else ""
+        lines.append(f"{name:<15} {r['age_mae']:>8.2f} {100 * r['gender_accuracy']:>10.1f}% {coverage:>16}")
+    return "\n".join(lines)
+
+
 def calibrate_model(model=None, data=None, split: str = "val", tta: str = "flip", into=None):
     """Fit the age and gender temperatures on a run's validation faces; save them beside `into` (default: the model).
 

@@ -56,7 +56,7 @@ def start_ray(address: str | None = None):
 
 def predict_files(inputs, model=None, detector=DEFAULT_DETECTOR, out=None, detect_every: int = 1,
                   address: str | None = None, workers: int | None = None, threads: int = 1,
-                  batch_size: int = 4) -> list[dict]:
+                  batch_size: int = 16) -> list[dict]:
     """`local.predict_files`'s results, computed by `workers` actors (default: one per CPU of the cluster)."""
     paths = expand_inputs(inputs)
     if not paths:
