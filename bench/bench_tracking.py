@@ -20,7 +20,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
-from utk_cnn.detectors import DEFAULT_DETECTOR  # noqa: E402
+from utk_cnn.config import TTA_MODES  # noqa: E402
+from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS  # noqa: E402
 from utk_cnn.data import decode_records, labels  # noqa: E402
 from utk_cnn.evaluate import split_records_of  # noqa: E402
 from utk_cnn.live import FrameAnnotator  # noqa: E402
@@ -45,7 +46,7 @@ def webcam_clip(chip, rng, frames=30, size=180):
 
 def shown_ages(predictor, clip, window, detect_every=1):
     """Per frame, the age shown for the (first) person, and their last gender probability."""
-    annotator = FrameAnnotator(predictor, detector=DEFAULT_DETECTOR, detect_every=detect_every,
+    annotator = FrameAnnotator(predictor, detect_every=detect_every,
                                tracker=FaceTracker(window=window))
     ages, p_female = [], None
     for frame in clip:
@@ -64,8 +65,12 @@ def main():
     parser.add_argument("--clips", type=int, default=60)
     parser.add_argument("--windows", default="1,5,15,30", help="steady-estimate windows, detecting on every frame")
     parser.add_argument("--every-other", type=int, default=15, help="also this window, detecting every other frame")
+    parser.add_argument("--detector", default=DEFAULT_DETECTOR, choices=list(DETECTORS))
+    parser.add_argument("--tta", default="flip", choices=TTA_MODES, help="views averaged per face in each frame")
+    parser.add_argument("--frame-side", type=int, default=640,
+                        help="frames shrunk to this long side first (320: what the Webcam tab's page sends)")
     args = parser.parse_args()
-    predictor = Predictor.load(args.model, detector=DEFAULT_DETECTOR)
+    predictor = Predictor.load(args.model, detector=args.detector, tta=args.tta)
     records = split_records_of(predictor.path, args.data, "test")
     rng = np.random.default_rng(0)
     records = [records[i] for i in sorted(rng.choice(len(records), min(args.clips, len(records)), replace=False))]
@@ -77,7 +82,10 @@ def main():
     for window, every in settings:
         change, last, p_last, found = [], [], [], []
         for i, chip in enumerate(chips):
-            ages, p = shown_ages(predictor, webcam_clip(chip, np.random.default_rng(i)), window, every)
+            clip = [cv2.resize(f, None, fx=args.frame_side / 640, fy=args.frame_side / 640, interpolation=cv2.INTER_AREA)
+                    for f in webcam_clip(chip, np.random.default_rng(i))] if args.frame_side != 640 else \
+                webcam_clip(chip, np.random.default_rng(i))
+            ages, p = shown_ages(predictor, clip, window, every)
             if len(ages) < 2:
                 continue
             found.append(i)
@@ -95,7 +103,8 @@ def main():
         }
     direct = {"mae": round(float(np.abs(single.age - truth["age"]).mean()), 3),
               "gender_accuracy": round(float(((single.p_female >= 0.5) == truth["gender"]).mean()), 4)}
-    print(json.dumps({"model": str(predictor.path), "clips": len(chips), "chips_fed_directly": direct,
+    print(json.dumps({"model": str(predictor.path), "detector": args.detector, "tta": args.tta,
+                      "frame_side": args.frame_side, "clips": len(chips), "chips_fed_directly": direct,
                       "by_window": rows}, indent=2))
 
 

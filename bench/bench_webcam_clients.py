@@ -10,7 +10,6 @@ back, sends the next frame. Reported per number of clients: estimates per second
 CPU time per estimate. The clients run on the same 2 cores as the server.
 """
 import argparse
-import base64
 import json
 import os
 import sys
@@ -21,29 +20,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import cv2  # noqa: E402
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench_webcam import cpu_seconds  # noqa: E402
 from chromium import start_app  # noqa: E402
+from live_client import frame_data_url, live_component  # noqa: E402
 from scenes import moving_scene  # noqa: E402
 
 
 def frames_sent(count: int = 60) -> list[str]:
     """What the page sends: the camera frame at 320x240 as a JPEG data URL (quality 0.8)."""
-    out = []
-    for frame in moving_scene(count, faces=2):
-        small = cv2.resize(frame, (320, 240), interpolation=cv2.INTER_AREA)
-        jpeg = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])[1]
-        out.append("data:image/jpeg;base64," + base64.b64encode(jpeg).decode())
-    return out
-
-
-def live_component(url: str) -> int:
-    """The id of the page component whose server functions include live_estimate."""
-    config = httpx.get(f"{url}/config", timeout=30).json()
-    return next(c["id"] for c in config["components"] if "live_estimate" in c.get("props", {}).get("server_fns", []))
+    return [frame_data_url(frame) for frame in moving_scene(count, faces=2)]
 
 
 def client(url, component, frames, seconds, out):

@@ -162,3 +162,18 @@ def test_validation_pipeline_is_neither_shuffled_nor_augmented():
     x, y = next(iter(D.make_dataset(images, lab, ["gender_out", "age_out"], batch_size=6)))
     np.testing.assert_array_equal(x.numpy(), images)
     np.testing.assert_array_equal(y["age_out"].numpy().ravel(), np.arange(6))
+
+
+def test_robust_augmentation_puts_about_half_a_batch_under_one_condition():
+    images = np.random.default_rng(2).integers(40, 200, (200, 32, 32, 3), dtype=np.uint8)
+    out = D.random_conditions(tf.constant(images), tf.constant([5, 6], tf.int64)).numpy()
+    changed = np.array([not np.array_equal(o, i) for o, i in zip(out, images)])
+    assert out.shape == images.shape and out.dtype == np.uint8 and 60 < changed.sum() < 140
+
+
+@pytest.mark.parametrize("seed", range(len(D.CONDITIONS)))
+def test_robust_augmentation_is_the_same_for_the_same_seed(seed):
+    images = np.random.default_rng(3).integers(0, 255, (8, 32, 32, 3), dtype=np.uint8)
+    first, again = (D.random_photo_conditions(tf.constant(images), tf.constant([seed, 1], tf.int64)).numpy()
+                    for _ in range(2))
+    assert np.array_equal(first, again)

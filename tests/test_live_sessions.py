@@ -45,21 +45,23 @@ def test_a_visitor_beyond_the_limit_is_told_the_webcam_is_busy(predictor):
     assert live.estimate("second", frame)["status"] == "ok"
 
 
-def test_a_quiet_stream_frees_its_place(predictor):
+def stream_then_wait(predictor, seconds: float, **limits) -> tuple[LiveSessions, str]:
+    """A visitor that sent one frame, `seconds` ago (on a clock the test moves)."""
     clock = Clock()
-    live = LiveSessions(predictor, max_streams=1, idle_s=10, clock=clock)
+    live = LiveSessions(predictor, clock=clock, **limits)
     frame = frame_data_url(grace_hopper())
-    live.estimate("gone", frame)
-    clock.now = 11
+    live.estimate("visitor", frame)
+    clock.now += seconds
+    return live, frame
+
+
+def test_a_quiet_stream_frees_its_place(predictor):
+    live, frame = stream_then_wait(predictor, 11, max_streams=1, idle_s=10)
     assert live.estimate("next", frame)["status"] == "ok"
 
 
 def test_a_stream_that_reaches_its_time_limit_ends_with_a_message(predictor):
-    clock = Clock()
-    live = LiveSessions(predictor, time_limit_s=120, idle_s=1000, clock=clock)
-    frame = frame_data_url(grace_hopper())
-    live.estimate("visitor", frame)
-    clock.now = 121
+    live, frame = stream_then_wait(predictor, 121, time_limit_s=120, idle_s=1000)
     result = live.estimate("visitor", frame)
     assert result["status"] == "ended" and "2-minute limit" in result["message"]
     assert live.estimate("visitor", frame)["status"] == "ok"  # Start again: a new stream

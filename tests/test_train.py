@@ -157,3 +157,10 @@ def test_a_config_saved_before_split_seed_existed_keeps_its_split():
     old = TrainConfig(data="d", out="o", seed=3).to_json()
     del old["split_seed"]  # written when `seed` chose the split too
     assert TrainConfig.from_json(old).split_seed == 3
+
+
+def test_training_under_webcam_and_phone_conditions_runs(utk_folder, tmp_path):
+    import dataclasses
+    cfg = dataclasses.replace(_small_config(utk_folder, tmp_path / "robust"), augment="robust")
+    metrics = train(cfg, verbose=0)
+    assert metrics["n"] > 0 and json.loads((tmp_path / "robust" / "config.json").read_text())["augment"] == "robust"

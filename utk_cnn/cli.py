@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 
-from .config import TTA_MODES
+from .config import AUGMENT_MODES, TTA_MODES
 from .detectors import DEFAULT_DETECTOR, DETECTORS
 from .engines import DEFAULT_ENGINE, ENGINES
 
@@ -26,7 +26,7 @@ def _add_train(sub):
     p.add_argument("--gender-weight", type=float, help="weight of the gender loss (utkres: 10)")
     p.add_argument("--age-dist-weight", type=float, help="weight of the label-distribution age loss (utkres, utknet: 1)")
     p.add_argument("--patience", type=int)
-    p.add_argument("--augment", choices=["none", "flip", "full", "photo", "crop"])
+    p.add_argument("--augment", choices=list(AUGMENT_MODES))
     p.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"])
     p.add_argument("--seed", type=int, default=0, help="weight initialisation, shuffling and augmentation")
     p.add_argument("--split-seed", type=int, default=0, help="the train/validation/test split (default 0)")

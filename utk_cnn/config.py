@@ -10,6 +10,10 @@ GENDERS = ("male", "female")  # label 0, 1
 RACES = ("White", "Black", "Asian", "Indian", "Others")  # label 0..4
 AGE_BANDS = ((0, 2), (3, 12), (13, 19), (20, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 200))
 DEFAULT_ARCH = "utkres"
+# flip: the write-up's; full: flip, shift, zoom, rotation, brightness, contrast; photo: full, with half
+# the uncovered borders filled flat rather than mirrored; crop: flip, pad and random crop, brightness;
+# robust: photo with rotations up to 20 degrees, then webcam and phone conditions (data.random_conditions).
+AUGMENT_MODES = ("none", "flip", "full", "photo", "crop", "robust")
 TTA_MODES = ("none", "flip", "shifts")  # test-time augmentation: the views of a face the Predictor averages
 # Options a resumed run may change: where the data lives and how long to train, not what is trained.
 RESUME_OVERRIDES = ("data", "epochs", "time_limit_min")
@@ -52,7 +56,8 @@ class TrainConfig:
     patience: int | None = None           # EarlyStopping on val_loss, best weights restored
     augment: str | None = None            # "flip" (write-up), "full" (flip, shift, zoom, rotate, colour),
                                           # "photo" (full, half the uncovered borders flat-filled) or
-                                          # "crop" (flip, pad 10% and random crop, brightness)
+                                          # "crop" (flip, pad 10% and random crop, brightness) or
+                                          # "robust" (photo, tilts to 20 degrees, webcam/phone conditions)
     precision: str | None = None          # "float32", "mixed_bfloat16", "mixed_float16" or "auto"
     seed: int = 0                         # weight initialisation, shuffling and augmentation
     split_seed: int = 0                   # the train/val/test split: keep it to compare runs on one test split

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from .config import AUGMENT_MODES
+
 log = logging.getLogger("utk_cnn")
 
 NAME_RE = re.compile(r"^(\d{1,3})_([01])_([0-4])_(\d+)\.jpg(\.chip\.jpg)?$", re.IGNORECASE)
@@ -185,9 +187,7 @@ def labels(records: list[Record]) -> dict[str, np.ndarray]:
     }
 
 
-# flip: the write-up's; full: flip, shift, zoom, rotation, brightness, contrast; photo: full, with half
-# the uncovered borders filled flat rather than mirrored; crop: flip, pad and random crop, brightness.
-AUGMENT_MODES = ("none", "flip", "full", "photo", "crop")
+CONDITIONS = ("jpeg", "blur", "noise", "low_resolution", "grayscale", "dim", "mask")
 
 
 def random_flip(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -262,12 +262,86 @@ def random_crop_brightness(images: tf.Tensor, seed: tf.Tensor, pad: float = 0.1,
     return tf.cast(tf.round(tf.clip_by_value(x + shift, 0, 255)), tf.uint8)
 
 
+def _lower_face_cover(size: int) -> np.ndarray:
+    """(size, size, 1) float mask of a face mask's shape over nose tip, mouth and chin, on a chip-framed face."""
+    import cv2
+    cover = np.zeros((size, size), np.float32)
+    top, bottom = 0.50 * size, 0.95 * size
+    outline = np.int32([[0.16 * size, top + 0.04 * size], [0.5 * size, top - 0.02 * size],
+                        [0.84 * size, top + 0.04 * size], [0.80 * size, bottom - 0.12 * size],
+                        [0.5 * size, bottom], [0.20 * size, bottom - 0.12 * size]])
+    cv2.fillPoly(cover, [outline], 1.0)
+    return cover[..., None]
+
+
+def random_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = 0.5) -> tf.Tensor:
+    """Half the faces of a batch under one webcam or phone condition, chosen per batch (CONDITIONS).
+
+    One condition per batch keeps the pipeline cheap (only the chosen branch runs); over an
+    epoch's hundreds of batches every condition is seen often. Strengths are drawn per face
+    from ranges wider than one setting, so no single evaluation setting is learned by heart.
+    """
+    n, size = tf.shape(images)[0], images.shape[1]
+    u = tf.random.stateless_uniform(tf.stack([n, 3]), seed + 7, 0.0, 1.0)
+    which = tf.random.stateless_uniform([], seed + 8, 0, len(CONDITIONS), dtype=tf.int32)
+    x = tf.cast(images, tf.float32)
+    cover = tf.constant(_lower_face_cover(size))
+
+    def jpeg():
+        quality = tf.cast(10 + 40 * u[:, 0], tf.int32)
+        return tf.map_fn(lambda a: tf.cast(tf.image.adjust_jpeg_quality(tf.cast(a[0], tf.uint8), a[1]), tf.float32),
+                         (x, quality), fn_output_signature=tf.float32)
+
+    def blur():
+        sigma = 0.4 + 1.2 * tf.reduce_mean(u[:, 0])
+        taps = tf.exp(-0.5 * (tf.range(-3.0, 4.0) / sigma) ** 2)
+        taps = taps / tf.reduce_sum(taps)
+        kernel = tf.tile(tf.reshape(taps, (7, 1, 1, 1)), (1, 1, 3, 1))
+        rows = tf.nn.depthwise_conv2d(x, kernel, [1, 1, 1, 1], "SAME")
+        return tf.nn.depthwise_conv2d(rows, tf.transpose(kernel, (1, 0, 2, 3)), [1, 1, 1, 1], "SAME")
+
+    def noise():
+        sigma = tf.reshape(4 + 22 * u[:, 0], (-1, 1, 1, 1))
+        return x + sigma * tf.random.stateless_normal(tf.shape(x), seed + 9)
+
+    def low_resolution():
+        small = tf.cast(size * (0.18 + 0.35 * tf.reduce_mean(u[:, 0])), tf.int32)
+        down = tf.image.resize(x, tf.stack([small, small]), method="area")
+        return tf.image.resize(down, (size, size), method="bilinear")
+
+    def grayscale():
+        return tf.tile(tf.image.rgb_to_grayscale(x), (1, 1, 1, 3))
+
+    def dim():
+        exposure = tf.reshape(0.25 + 0.4 * u[:, 0], (-1, 1, 1, 1))
+        return x * exposure + 3.0 * tf.random.stateless_normal(tf.shape(x), seed + 10)
+
+    def mask():
+        shift = tf.cast(tf.round((u[0, 1] - 0.5) * 0.08 * size), tf.int32)
+        moved = tf.roll(cover, shift, axis=0)
+        colour = tf.reshape(255.0 * u[:, 2:3] * tf.ones((1, 3)), (-1, 1, 1, 3))
+        return x * (1.0 - moved) + colour * moved
+
+    changed = tf.switch_case(which, [jpeg, blur, noise, low_resolution, grayscale, dim, mask])
+    chosen = tf.reshape(u[:, 1] < share, (-1, 1, 1, 1))
+    x = tf.where(chosen, changed, x)
+    return tf.cast(tf.round(tf.clip_by_value(x, 0, 255)), tf.uint8)
+
+
+def random_photo_conditions(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """`robust`: the photo augmentation with tilts up to 20 degrees, then random_conditions."""
+    moved = random_affine_colour(images, seed, max_degrees=20.0, flat_fill=0.5)
+    moved.set_shape(images.shape)  # the resampling loses the static size random_conditions needs
+    return random_conditions(moved, seed)
+
+
 def _augmenter(mode: str):
     """Augmentation of a training batch of uint8 images from a per-batch stateless seed."""
     if mode not in AUGMENT_MODES:
         raise ValueError(f"unknown augmentation {mode!r}: use one of {', '.join(AUGMENT_MODES)}")
     step = {"flip": random_flip, "full": random_affine_colour,
-            "photo": functools.partial(random_affine_colour, flat_fill=0.5), "crop": random_crop_brightness}[mode]
+            "photo": functools.partial(random_affine_colour, flat_fill=0.5), "crop": random_crop_brightness,
+            "robust": random_photo_conditions}[mode]
 
     def augment(batch, seed):
         images, targets = batch
