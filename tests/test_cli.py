@@ -1,8 +1,6 @@
 import subprocess
 import sys
 
-import pytest
-
 from utk_cnn.cli import main
 
 

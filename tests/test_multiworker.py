@@ -7,8 +7,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from utk_cnn.cli import main
 
 TRAIN = ["--arch", "utknet", "--image-size", "32", "--batch-size", "2", "--precision", "float32",
