@@ -161,6 +161,7 @@ def test_a_config_saved_before_split_seed_existed_keeps_its_split():
 
 def test_training_under_webcam_and_phone_conditions_runs(utk_folder, tmp_path):
     import dataclasses
-    cfg = dataclasses.replace(_small_config(utk_folder, tmp_path / "robust"), augment="robust")
+    cfg = dataclasses.replace(_small_config(utk_folder, tmp_path / "robust"), augment="robust", condition_share=0.25)
     metrics = train(cfg, verbose=0)
-    assert metrics["n"] > 0 and json.loads((tmp_path / "robust" / "config.json").read_text())["augment"] == "robust"
+    saved = json.loads((tmp_path / "robust" / "config.json").read_text())
+    assert metrics["n"] > 0 and saved["augment"] == "robust" and saved["condition_share"] == 0.25

@@ -58,6 +58,7 @@ class TrainConfig:
                                           # "photo" (full, half the uncovered borders flat-filled) or
                                           # "crop" (flip, pad 10% and random crop, brightness) or
                                           # "robust" (photo, tilts to 20 degrees, webcam/phone conditions)
+    condition_share: float = 0.5          # robust: the share of each batch put under a webcam/phone condition
     precision: str | None = None          # "float32", "mixed_bfloat16", "mixed_float16" or "auto"
     seed: int = 0                         # weight initialisation, shuffling and augmentation
     split_seed: int = 0                   # the train/val/test split: keep it to compare runs on one test split

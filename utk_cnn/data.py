@@ -328,20 +328,20 @@ def random_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = 0.5) ->
     return tf.cast(tf.round(tf.clip_by_value(x, 0, 255)), tf.uint8)
 
 
-def random_photo_conditions(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """`robust`: the photo augmentation with tilts up to 20 degrees, then random_conditions."""
+def random_photo_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = 0.5) -> tf.Tensor:
+    """`robust`: the photo augmentation with tilts up to 20 degrees, then random_conditions on `share` of the batch."""
     moved = random_affine_colour(images, seed, max_degrees=20.0, flat_fill=0.5)
     moved.set_shape(images.shape)  # the resampling loses the static size random_conditions needs
-    return random_conditions(moved, seed)
+    return random_conditions(moved, seed, share)
 
 
-def _augmenter(mode: str):
+def _augmenter(mode: str, condition_share: float = 0.5):
     """Augmentation of a training batch of uint8 images from a per-batch stateless seed."""
     if mode not in AUGMENT_MODES:
         raise ValueError(f"unknown augmentation {mode!r}: use one of {', '.join(AUGMENT_MODES)}")
     step = {"flip": random_flip, "full": random_affine_colour,
             "photo": functools.partial(random_affine_colour, flat_fill=0.5), "crop": random_crop_brightness,
-            "robust": random_photo_conditions}[mode]
+            "robust": functools.partial(random_photo_conditions, share=condition_share)}[mode]
 
     def augment(batch, seed):
         images, targets = batch
@@ -350,7 +350,7 @@ def _augmenter(mode: str):
 
 
 def make_dataset(images: np.ndarray, label_arrays: dict, output_names, batch_size: int,
-                 training: bool = False, augment: str = "flip", seed: int = 0,
+                 training: bool = False, augment: str = "flip", seed: int = 0, condition_share: float = 0.5,
                  drop_remainder: bool | None = None) -> tf.data.Dataset:
     """Batches of (uint8 images, targets keyed by model output); shuffled and augmented when training.
 
@@ -376,5 +376,6 @@ def make_dataset(images: np.ndarray, label_arrays: dict, output_names, batch_siz
     ds = ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
     if training and augment != "none":
         seeds = tf.data.Dataset.random(seed=seed).batch(2)  # a fresh (2,) stateless seed per batch
-        ds = tf.data.Dataset.zip(ds, seeds).map(_augmenter(augment), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = tf.data.Dataset.zip(ds, seeds).map(_augmenter(augment, condition_share),
+                                                num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

@@ -243,7 +243,8 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str, strategy: tf
             model = build_model(cfg.arch, cfg.image_size)
             compile_model(model, cfg)
     names = model.output_names
-    train_ds = D.make_dataset(*arrays["train"], names, global_batch, training=True, augment=cfg.augment, seed=cfg.seed)
+    train_ds = D.make_dataset(*arrays["train"], names, global_batch, training=True, augment=cfg.augment, seed=cfg.seed,
+                              condition_share=cfg.condition_share)
     val_ds = D.make_dataset(*arrays["val"], names, global_batch,
                             drop_remainder=True if strategy.num_replicas_in_sync > 1 else None)
     if is_multiworker(strategy):
