@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 import pytest
 
+from utk_cnn import augment as A
 from utk_cnn import data as D
 from conftest import CORRUPT, synthetic_face
 
@@ -108,7 +109,7 @@ def test_pipeline_batches_uint8_images_and_named_targets():
 
 def test_augmentation_at_zero_strength_leaves_an_unflipped_face_unchanged():
     images = np.random.default_rng(0).integers(0, 255, (8, 16, 16, 3), dtype=np.uint8)
-    out = D.random_affine_colour(images, tf.constant([1, 2], tf.int64), max_shift=0, max_zoom=0, max_degrees=0,
+    out = A.random_affine_colour(images, tf.constant([1, 2], tf.int64), max_shift=0, max_zoom=0, max_degrees=0,
                                  brightness=0, contrast=0).numpy()
     for image, result in zip(images, out):  # each one is either itself or its mirror image
         assert np.array_equal(result, image) or np.array_equal(result, image[:, ::-1])
@@ -116,7 +117,7 @@ def test_augmentation_at_zero_strength_leaves_an_unflipped_face_unchanged():
 
 def test_flat_fill_paints_uncovered_borders_one_colour():
     images = np.random.default_rng(2).integers(0, 255, (6, 32, 32, 3), dtype=np.uint8)
-    out = D.random_affine_colour(images, tf.constant([5, 6], tf.int64), max_shift=0.2, max_zoom=0, max_degrees=0,
+    out = A.random_affine_colour(images, tf.constant([5, 6], tf.int64), max_shift=0.2, max_zoom=0, max_degrees=0,
                                  brightness=0, contrast=0, flat_fill=1.0).numpy()
     for result in out:  # shifted by up to 6 px: some edge column or row is uncovered, hence one flat colour
         edges = [result[:, 0], result[:, -1], result[0], result[-1]]
@@ -125,7 +126,7 @@ def test_flat_fill_paints_uncovered_borders_one_colour():
 
 def test_crop_augmentation_moves_each_face_by_at_most_a_tenth_and_pads_with_black():
     images = np.full((16, 30, 30, 3), 200, np.uint8)
-    out = D.random_crop_brightness(images, tf.constant([7, 8], tf.int64), brightness=0).numpy()
+    out = A.random_crop_brightness(images, tf.constant([7, 8], tf.int64), brightness=0).numpy()
     assert out.shape == images.shape and out.dtype == np.uint8
     for result in out:  # 3 px of padding: at most 3 black rows and 3 black columns
         black = (result == 0).all(-1)
@@ -135,13 +136,13 @@ def test_crop_augmentation_moves_each_face_by_at_most_a_tenth_and_pads_with_blac
 
 def test_crop_augmentation_shifts_brightness_within_its_limit():
     images = np.full((64, 10, 10, 3), 100, np.uint8)
-    out = D.random_crop_brightness(images, tf.constant([1, 1], tf.int64), pad=0.0, brightness=25).numpy()
+    out = A.random_crop_brightness(images, tf.constant([1, 1], tf.int64), pad=0.0, brightness=25).numpy()
     assert out.min() >= 75 and out.max() <= 125 and len(np.unique(out[:, 5, 5, 0])) > 10
 
 
 def test_augmentation_flips_about_half_of_a_batch():
     images = np.tile(np.arange(16, dtype=np.uint8)[None, None, :, None], (200, 16, 1, 3))
-    out = D.random_flip(images, tf.constant([3, 4], tf.int64)).numpy()
+    out = A.random_flip(images, tf.constant([3, 4], tf.int64)).numpy()
     flipped = np.array([np.array_equal(o, images[0][:, ::-1]) for o in out])
     assert all(np.array_equal(o, images[0]) for o in out[~flipped])
     assert 60 < flipped.sum() < 140
@@ -167,14 +168,14 @@ def test_validation_pipeline_is_neither_shuffled_nor_augmented():
 @pytest.mark.parametrize("share, low, high", [(0.5, 60, 140), (0.25, 25, 80)])
 def test_robust_augmentation_puts_its_share_of_a_batch_under_one_condition(share, low, high):
     images = np.random.default_rng(2).integers(40, 200, (200, 32, 32, 3), dtype=np.uint8)
-    out = D.random_conditions(tf.constant(images), tf.constant([5, 6], tf.int64), share).numpy()
+    out = A.random_conditions(tf.constant(images), tf.constant([5, 6], tf.int64), share).numpy()
     changed = np.array([not np.array_equal(o, i) for o, i in zip(out, images)])
     assert out.shape == images.shape and out.dtype == np.uint8 and low < changed.sum() < high
 
 
-@pytest.mark.parametrize("seed", range(len(D.CONDITIONS)))
+@pytest.mark.parametrize("seed", range(len(A.CONDITIONS)))
 def test_robust_augmentation_is_the_same_for_the_same_seed(seed):
     images = np.random.default_rng(3).integers(0, 255, (8, 32, 32, 3), dtype=np.uint8)
-    first, again = (D.random_photo_conditions(tf.constant(images), tf.constant([seed, 1], tf.int64)).numpy()
+    first, again = (A.random_photo_conditions(tf.constant(images), tf.constant([seed, 1], tf.int64)).numpy()
                     for _ in range(2))
     assert np.array_equal(first, again)

@@ -12,7 +12,7 @@ AGE_BANDS = ((0, 2), (3, 12), (13, 19), (20, 29), (30, 39), (40, 49), (50, 59), 
 DEFAULT_ARCH = "utkres"
 # flip: the write-up's; full: flip, shift, zoom, rotation, brightness, contrast; photo: full, with half
 # the uncovered borders filled flat rather than mirrored; crop: flip, pad and random crop, brightness;
-# robust: photo with rotations up to 20 degrees, then webcam and phone conditions (data.random_conditions).
+# robust: photo with rotations up to 20 degrees, then webcam and phone conditions (augment.random_conditions).
 AUGMENT_MODES = ("none", "flip", "full", "photo", "crop", "robust")
 TTA_MODES = ("none", "flip", "shifts")  # test-time augmentation: the views of a face the Predictor averages
 # Options a resumed run may change: where the data lives and how long to train, not what is trained.

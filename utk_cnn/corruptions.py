@@ -69,14 +69,19 @@ def grayscale(images, rng):
     return _each(images, lambda im: cv2.cvtColor(cv2.cvtColor(im, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB))
 
 
+def mask_outline(size: int) -> np.ndarray:
+    """The polygon of a surgical mask over nose tip, mouth and chin on a chip-framed face of `size` px."""
+    top, bottom = 0.50 * size, 0.95 * size
+    return np.int32([[0.16 * size, top + 0.04 * size], [0.5 * size, top - 0.02 * size],
+                     [0.84 * size, top + 0.04 * size], [0.80 * size, bottom - 0.12 * size],
+                     [0.5 * size, bottom], [0.20 * size, bottom - 0.12 * size]])
+
+
 def mask(images, rng):
     """A surgical-mask-like shape over nose tip, mouth and chin, in one of a few plain colours."""
     size = images.shape[1]
     colours = np.array([[225, 232, 240], [90, 140, 200], [40, 40, 45], [200, 200, 200]])
-    top, bottom = 0.50 * size, 0.95 * size
-    outline = np.int32([[0.16 * size, top + 0.04 * size], [0.5 * size, top - 0.02 * size],
-                        [0.84 * size, top + 0.04 * size], [0.80 * size, bottom - 0.12 * size],
-                        [0.5 * size, bottom], [0.20 * size, bottom - 0.12 * size]])
+    outline = mask_outline(size)
     out = images.copy()
     for image, colour in zip(out, colours[rng.integers(len(colours), size=len(images))]):
         cv2.fillPoly(image, [outline], [int(c) for c in colour], lineType=cv2.LINE_AA)

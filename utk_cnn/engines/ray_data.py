@@ -66,7 +66,7 @@ def predict_files(inputs, model=None, detector=DEFAULT_DETECTOR, out=None, detec
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # one bar below, counting files, instead of Ray's per-operator bars
     model = os.path.abspath(model) if model else None
-    items = [{"index": i, "path": os.path.abspath(p) if not os.path.isabs(p) else str(p)} for i, p in enumerate(paths)]
+    items = [{"index": i, "path": os.path.abspath(p)} for i, p in enumerate(paths)]
     settings = {"model": model, "detector": detector, "out": out, "detect_every": detect_every, "threads": threads}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Ray calls max_restarts a deprecated "remote arg"; it has no other way in
