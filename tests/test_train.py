@@ -49,7 +49,8 @@ def test_the_default_architecture_trains_on_its_recipe(utk_folder, tmp_path):
     metrics = train(cfg, verbose=0)
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["arch"] == "utkres" and config["gender_weight"] == 10 and config["age_dist_weight"] == 1
-    assert config["augment"] == "photo" and not config["dedupe_train"] and metrics["arch"] == "utkres"
+    assert config["augment"] == "robust" and config["condition_share"] == 0.25
+    assert not config["dedupe_train"] and metrics["arch"] == "utkres"
     assert 0 <= metrics["age_range_coverage"] <= 1 and metrics["gender_ece"] is not None
 
 

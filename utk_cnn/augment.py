@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import tensorflow as tf
 
-from .config import AUGMENT_MODES
+from .config import AUGMENT_MODES, CONDITION_SHARE
 from .corruptions import mask_outline
 
 CONDITIONS = ("jpeg", "blur", "noise", "low_resolution", "grayscale", "dim", "mask")
@@ -96,8 +96,8 @@ def _lower_face_cover(size: int) -> np.ndarray:
     return cover[..., None]
 
 
-def random_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = 0.5) -> tf.Tensor:
-    """Half the faces of a batch under one webcam or phone condition, chosen per batch (CONDITIONS).
+def random_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = CONDITION_SHARE) -> tf.Tensor:
+    """`share` of the faces of a batch under one webcam or phone condition, chosen per batch (CONDITIONS).
 
     One condition per batch keeps the pipeline cheap (only the chosen branch runs); over an
     epoch's hundreds of batches every condition is seen often. Strengths are drawn per face
@@ -150,14 +150,14 @@ def random_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = 0.5) ->
     return tf.cast(tf.round(tf.clip_by_value(x, 0, 255)), tf.uint8)
 
 
-def random_photo_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = 0.5) -> tf.Tensor:
+def random_photo_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = CONDITION_SHARE) -> tf.Tensor:
     """`robust`: the photo augmentation with tilts up to 20 degrees, then random_conditions on `share` of the batch."""
     moved = random_affine_colour(images, seed, max_degrees=20.0, flat_fill=0.5)
     moved.set_shape(images.shape)  # the resampling loses the static size random_conditions needs
     return random_conditions(moved, seed, share)
 
 
-def augmenter(mode: str, condition_share: float = 0.5):
+def augmenter(mode: str, condition_share: float = CONDITION_SHARE):
     """Augmentation of a training batch of uint8 images from a per-batch stateless seed."""
     if mode not in AUGMENT_MODES:
         raise ValueError(f"unknown augmentation {mode!r}: use one of {', '.join(AUGMENT_MODES)}")

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 
-from .config import AUGMENT_MODES, TTA_MODES
+from .config import AUGMENT_MODES, CONDITION_SHARE, TTA_MODES
 from .detectors import DEFAULT_DETECTOR, DETECTORS
 from .engines import DEFAULT_ENGINE, ENGINES
 
@@ -27,8 +27,8 @@ def _add_train(sub):
     p.add_argument("--age-dist-weight", type=float, help="weight of the label-distribution age loss (utkres, utknet: 1)")
     p.add_argument("--patience", type=int)
     p.add_argument("--augment", choices=list(AUGMENT_MODES))
-    p.add_argument("--condition-share", type=float, default=0.5, metavar="F",
-                   help="--augment robust: share of each batch put under a webcam or phone condition (default 0.5)")
+    p.add_argument("--condition-share", type=float, default=CONDITION_SHARE, metavar="F",
+                   help="--augment robust: share of each batch put under a webcam or phone condition (default %(default)s)")
     p.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"])
     p.add_argument("--seed", type=int, default=0, help="weight initialisation, shuffling and augmentation")
     p.add_argument("--split-seed", type=int, default=0, help="the train/validation/test split (default 0)")

@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from .augment import augmenter
+from .config import CONDITION_SHARE
 
 log = logging.getLogger("utk_cnn")
 
@@ -187,7 +188,7 @@ def labels(records: list[Record]) -> dict[str, np.ndarray]:
 
 
 def make_dataset(images: np.ndarray, label_arrays: dict, output_names, batch_size: int,
-                 training: bool = False, augment: str = "flip", seed: int = 0, condition_share: float = 0.5,
+                 training: bool = False, augment: str = "flip", seed: int = 0, condition_share: float = CONDITION_SHARE,
                  drop_remainder: bool | None = None) -> tf.data.Dataset:
     """Batches of (uint8 images, targets keyed by model output); shuffled and augmented when training.
 
