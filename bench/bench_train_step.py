@@ -19,7 +19,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 CASE = """
-import json, os, sys, time
+import sys, time
 import numpy as np
 from utk_cnn.config import TrainConfig
 from utk_cnn import data as D
@@ -36,7 +36,8 @@ model = build_model(arch, cfg.image_size)
 compile_model(model, cfg)
 model.jit_compile = jit
 ds = D.make_dataset(images, lab, model.output_names, cfg.batch_size, training=True,
-                    augment="none" if case == "step" else cfg.augment, condition_share=0.25)
+                    augment="none" if case == "step" else cfg.augment,
+                    condition_share=cfg.condition_share)
 if case == "pipeline":
     for _ in ds: pass
     start = time.time()

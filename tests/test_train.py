@@ -160,6 +160,12 @@ def test_a_config_saved_before_split_seed_existed_keeps_its_split():
     assert TrainConfig.from_json(old).split_seed == 3
 
 
+def test_a_config_saved_before_condition_share_existed_keeps_half_of_each_batch():
+    old = TrainConfig(data="d", out="o", augment="robust").to_json()
+    del old["condition_share"]  # written when robust always conditioned half of each batch
+    assert TrainConfig.from_json(old).condition_share == 0.5
+
+
 def test_training_under_webcam_and_phone_conditions_runs(utk_folder, tmp_path):
     import dataclasses
     cfg = dataclasses.replace(_small_config(utk_folder, tmp_path / "robust"), augment="robust", condition_share=0.25)

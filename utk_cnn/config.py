@@ -90,6 +90,8 @@ class TrainConfig:
     def from_json(cls, data: dict) -> "TrainConfig":
         if "split_seed" not in data:  # saved before session 7, when `seed` also chose the split
             data = {**data, "split_seed": data.get("seed", 0)}
+        if "condition_share" not in data:  # saved in session 10 before the share was an option: half
+            data = {**data, "condition_share": 0.5}
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
