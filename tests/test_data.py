@@ -179,3 +179,33 @@ def test_robust_augmentation_is_the_same_for_the_same_seed(seed):
     first, again = (A.random_photo_conditions(tf.constant(images), tf.constant([seed, 1], tf.int64)).numpy()
                     for _ in range(2))
     assert np.array_equal(first, again)
+
+
+def test_wide_zoom_outs_shrink_faces_further_than_zoom_ins_enlarge_them():
+    images = np.zeros((64, 32, 32, 3), np.uint8)
+    images[:, 4:28, 4:28] = 255  # a bright square: its area measures the face's scale
+    out = A.random_affine_colour(images, tf.constant([3, 4], tf.int64), max_shift=0, max_zoom=0.0, max_degrees=0,
+                                 brightness=0, contrast=0, max_zoom_out=0.25).numpy()
+    area = (out[..., 0] > 127).sum(axis=(1, 2)) / (24 * 24)
+    assert area.min() < 0.7 and area.max() <= 1.01  # down to 80% a side, never larger
+
+
+def test_extra_masks_put_the_mask_on_more_batches():
+    images = np.full((4, 32, 32, 3), 128, np.uint8)
+    cover = A._lower_face_cover(32)[..., 0] > 0
+
+    def masked(extra):  # batches whose conditioned faces changed only under the mask's outline
+        hits = 0
+        for seed in range(60):
+            out = A.random_conditions(tf.constant(images), tf.constant([seed, 9], tf.int64), 1.0, extra).numpy()
+            changed = (out != images).any(axis=(0, 3))
+            hits += bool(changed.any()) and not changed[~np.roll(cover, 3, 0) & ~np.roll(cover, -3, 0)].any()
+        return hits
+    assert masked(extra=7) > 2 * masked(extra=0)
+
+
+def test_pipeline_adds_race_targets_for_a_race_head():
+    images = np.zeros((4, 16, 16, 3), np.uint8)
+    lab = {"age": np.arange(4, dtype="float32"), "gender": np.zeros(4, "float32"), "race": np.arange(4, dtype="int32")}
+    _, y = next(iter(D.make_dataset(images, lab, ["gender_out", "age_out", "race_out"], batch_size=4)))
+    np.testing.assert_array_equal(y["race_out"].numpy().ravel(), np.arange(4))

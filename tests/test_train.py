@@ -172,3 +172,38 @@ def test_training_under_webcam_and_phone_conditions_runs(utk_folder, tmp_path):
     metrics = train(cfg, verbose=0)
     saved = json.loads((tmp_path / "robust" / "config.json").read_text())
     assert metrics["n"] > 0 and saved["augment"] == "robust" and saved["condition_share"] == 0.25
+
+
+def test_a_config_saved_before_ema_and_race_heads_trains_without_them():
+    old = TrainConfig(data="d", out="o").to_json()
+    del old["ema_momentum"], old["race_weight"]
+    cfg = TrainConfig.from_json(old).resolved()
+    assert cfg.ema_momentum == 0 and cfg.race_weight == 0
+
+
+def test_moving_average_and_race_head_train_and_ship_age_and_gender_only(utk_folder, tmp_path):
+    import keras
+    cfg = TrainConfig(data=str(utk_folder), out=str(tmp_path / "run"), image_size=32, epochs=2, batch_size=16,
+                      val_fraction=0.2, test_fraction=0.2, ema_momentum=0.9, race_weight=1.0, augment="robust_wide")
+    train(cfg, verbose=0)
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert "race_out_loss" in history and len(history["val_loss"]) == 2
+    shipped = keras.models.load_model(tmp_path / "run" / "model.keras")
+    assert "race_out" not in shipped.output_names and {"age_out", "gender_out"} <= set(shipped.output_names)
+    checkpoint = keras.models.load_model(tmp_path / "run" / "checkpoint.keras")
+    assert checkpoint.optimizer.use_ema  # a resumed run keeps averaging
+
+
+def test_the_kept_weights_are_the_moving_average_not_the_last_step(utk_folder, tmp_path):
+    import keras
+    from utk_cnn.model import build_model
+    cfg = TrainConfig(data=str(utk_folder), out=str(tmp_path / "run"), image_size=32, epochs=1, batch_size=4,
+                      val_fraction=0.2, test_fraction=0.2, ema_momentum=0.9)  # several steps: the average lags
+    train(cfg, verbose=0)
+    raw = keras.models.load_model(tmp_path / "run" / "checkpoint.keras")
+    kept = build_model("utkres", 32)
+    kept.load_weights(tmp_path / "run" / "best.weights.h5")
+    averages = {id(v): a for v, a in zip(raw.optimizer._trainable_variables, raw.optimizer._model_variables_moving_average)}
+    variable = raw.trainable_variables[0]
+    np.testing.assert_allclose(kept.trainable_variables[0].numpy(), averages[id(variable)].numpy(), rtol=1e-6)
+    assert not np.allclose(kept.trainable_variables[0].numpy(), variable.numpy())

@@ -25,7 +25,7 @@ def random_flip(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
 
 def random_affine_colour(images: tf.Tensor, seed: tf.Tensor, max_shift: float = 0.06, max_zoom: float = 0.1,
                          max_degrees: float = 11.0, brightness: float = 0.15, contrast: float = 0.2,
-                         flat_fill: float = 0.0) -> tf.Tensor:
+                         flat_fill: float = 0.0, max_zoom_out: float | None = None) -> tf.Tensor:
     """Flip, shift, zoom and rotate in one resampling, then jitter brightness and contrast.
 
     Composing the geometry into a single projective transform costs a third of what a
@@ -33,13 +33,15 @@ def random_affine_colour(images: tf.Tensor, seed: tf.Tensor, max_shift: float = 
     pipeline shares those cores with training. Where the transform uncovers the border, a
     fraction `flat_fill` of the images gets a random flat colour there instead of a mirror
     image of the face: a face found in a photo is cropped with whatever surrounds it.
+    `max_zoom_out` (default `max_zoom`) widens the zoom-outs alone: 0.25 shrinks faces to 80%.
     """
     x = tf.cast(images, tf.float32)
     n = tf.shape(x)[0]
     size = tf.cast(tf.shape(x)[1], tf.float32)
     u = tf.random.stateless_uniform(tf.stack([n, 8]), seed, -1.0, 1.0)
     flip = tf.where(u[:, 0] < 0, -1.0, 1.0)
-    scale = 1.0 + max_zoom * u[:, 1]
+    zoom_out = max_zoom if max_zoom_out is None else max_zoom_out
+    scale = 1.0 + tf.where(u[:, 1] > 0, zoom_out, max_zoom) * u[:, 1]  # sampling wider: a smaller face
     angle = (max_degrees * np.pi / 180) * u[:, 2]
     # Output pixel p samples the input at M (p - centre) + centre + shift.
     m00, m01 = tf.cos(angle) * scale * flip, -tf.sin(angle) * scale
@@ -96,16 +98,18 @@ def _lower_face_cover(size: int) -> np.ndarray:
     return cover[..., None]
 
 
-def random_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = CONDITION_SHARE) -> tf.Tensor:
+def random_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = CONDITION_SHARE,
+                      extra_masks: int = 0) -> tf.Tensor:
     """`share` of the faces of a batch under one webcam or phone condition, chosen per batch (CONDITIONS).
 
     One condition per batch keeps the pipeline cheap (only the chosen branch runs); over an
     epoch's hundreds of batches every condition is seen often. Strengths are drawn per face
     from ranges wider than one setting, so no single evaluation setting is learned by heart.
+    `extra_masks` adds that many more chances of the mask, the hardest condition.
     """
     n, size = tf.shape(images)[0], images.shape[1]
     u = tf.random.stateless_uniform(tf.stack([n, 3]), seed + 7, 0.0, 1.0)
-    which = tf.random.stateless_uniform([], seed + 8, 0, len(CONDITIONS), dtype=tf.int32)
+    which = tf.random.stateless_uniform([], seed + 8, 0, len(CONDITIONS) + extra_masks, dtype=tf.int32)
     x = tf.cast(images, tf.float32)
     cover = tf.constant(_lower_face_cover(size))
 
@@ -144,17 +148,18 @@ def random_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = CONDITI
         colour = tf.reshape(255.0 * u[:, 2:3] * tf.ones((1, 3)), (-1, 1, 1, 3))
         return x * (1.0 - moved) + colour * moved
 
-    changed = tf.switch_case(which, [jpeg, blur, noise, low_resolution, grayscale, dim, mask])
+    changed = tf.switch_case(which, [jpeg, blur, noise, low_resolution, grayscale, dim, mask] + [mask] * extra_masks)
     chosen = tf.reshape(u[:, 1] < share, (-1, 1, 1, 1))
     x = tf.where(chosen, changed, x)
     return tf.cast(tf.round(tf.clip_by_value(x, 0, 255)), tf.uint8)
 
 
-def random_photo_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = CONDITION_SHARE) -> tf.Tensor:
+def random_photo_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = CONDITION_SHARE,
+                            max_zoom_out: float = 0.1, extra_masks: int = 0) -> tf.Tensor:
     """`robust`: the photo augmentation with tilts up to 20 degrees, then random_conditions on `share` of the batch."""
-    moved = random_affine_colour(images, seed, max_degrees=20.0, flat_fill=0.5)
+    moved = random_affine_colour(images, seed, max_degrees=20.0, flat_fill=0.5, max_zoom_out=max_zoom_out)
     moved.set_shape(images.shape)  # the resampling loses the static size random_conditions needs
-    return random_conditions(moved, seed, share)
+    return random_conditions(moved, seed, share, extra_masks)
 
 
 def augmenter(mode: str, condition_share: float = CONDITION_SHARE):
@@ -163,7 +168,9 @@ def augmenter(mode: str, condition_share: float = CONDITION_SHARE):
         raise ValueError(f"unknown augmentation {mode!r}: use one of {', '.join(AUGMENT_MODES)}")
     step = {"flip": random_flip, "full": random_affine_colour,
             "photo": functools.partial(random_affine_colour, flat_fill=0.5), "crop": random_crop_brightness,
-            "robust": functools.partial(random_photo_conditions, share=condition_share)}[mode]
+            "robust": functools.partial(random_photo_conditions, share=condition_share),
+            "robust_wide": functools.partial(random_photo_conditions, share=condition_share, max_zoom_out=0.25,
+                                             extra_masks=1)}[mode]
 
     def augment(batch, seed):
         images, targets = batch

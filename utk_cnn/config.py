@@ -12,8 +12,9 @@ AGE_BANDS = ((0, 2), (3, 12), (13, 19), (20, 29), (30, 39), (40, 49), (50, 59), 
 DEFAULT_ARCH = "utkres"
 # flip: the write-up's; full: flip, shift, zoom, rotation, brightness, contrast; photo: full, with half
 # the uncovered borders filled flat rather than mirrored; crop: flip, pad and random crop, brightness;
-# robust: photo with rotations up to 20 degrees, then webcam and phone conditions (augment.random_conditions).
-AUGMENT_MODES = ("none", "flip", "full", "photo", "crop", "robust")
+# robust: photo with rotations up to 20 degrees, then webcam and phone conditions (augment.random_conditions);
+# robust_wide: robust with zoom-outs to 80% of the face's size (looser detector crops) and masks twice as often.
+AUGMENT_MODES = ("none", "flip", "full", "photo", "crop", "robust", "robust_wide")
 CONDITION_SHARE = 0.25  # robust: the share of each batch put under a condition (chosen on validation, session 10)
 TTA_MODES = ("none", "flip", "shifts")  # test-time augmentation: the views of a face the Predictor averages
 # Options a resumed run may change: where the data lives and how long to train, not what is trained.
@@ -23,7 +24,7 @@ RESUME_OVERRIDES = ("data", "epochs", "time_limit_min")
 # `utkres` (the default) is the batch-normalised ResNet at 96 px of issue 14's reference, trained
 # since session 11 with webcam and phone conditions on a quarter of each batch (`robust`).
 _COMMON = dict(warmup_steps=None, min_lr_fraction=0.01, age_mae_weight=1.0, age_dist_weight=0.0,
-               dedupe_train=True)
+               dedupe_train=True, ema_momentum=0.0, race_weight=0.0)
 ARCH_DEFAULTS = {
     "seed": dict(_COMMON, image_size=128, epochs=50, batch_size=32, learning_rate=1e-3, optimizer="adam",
                  patience=20, augment="flip", precision="float32", weight_decay=0.0, gender_weight=1.0),
@@ -53,6 +54,8 @@ class TrainConfig:
     gender_weight: float | None = None    # weight of the gender loss against the age losses
     age_mae_weight: float | None = None   # weight of the MAE of the expected age, in years
     age_dist_weight: float | None = None  # weight of the label-distribution loss on the age bins (0: none)
+    ema_momentum: float | None = None     # keep a moving average of the weights (e.g. 0.999) and ship it (0: off)
+    race_weight: float | None = None      # weight of an auxiliary race head's loss (0: no head); never shipped
     warmup_steps: int | None = None       # AdamW's linear warm-up from 0 (None: two epochs)
     min_lr_fraction: float | None = None  # the cosine decay ends at this fraction of the peak rate
     patience: int | None = None           # EarlyStopping on val_loss, best weights restored
@@ -92,6 +95,8 @@ class TrainConfig:
             data = {**data, "split_seed": data.get("seed", 0)}
         if "condition_share" not in data:  # saved in session 10 before the share was an option: half
             data = {**data, "condition_share": 0.5}
+        for option in ("ema_momentum", "race_weight"):  # saved before session 12: neither was used
+            data = {option: 0.0, **data}
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 

@@ -199,6 +199,8 @@ def make_dataset(images: np.ndarray, label_arrays: dict, output_names, batch_siz
     targets = {"gender_out": label_arrays["gender"].reshape(-1, 1), "age_out": age}
     if "age_dist" in output_names:
         targets["age_dist"] = age
+    if "race_out" in output_names:
+        targets["race_out"] = label_arrays["race"].reshape(-1, 1)
     # Batches are gathered from the uint8 array by index, so the images live once in memory
     # (from_tensor_slices would hold a second copy inside TensorFlow).
     ds = tf.data.Dataset.range(len(images))

@@ -15,8 +15,11 @@ import numpy as np
 from keras import layers
 from keras.regularizers import l2
 
+from .config import RACES
+
 ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {}
 MAX_AGE = 116  # oldest age in UTKFace: the age-bin head covers 0..MAX_AGE
+RACE_HEAD_ARCHS = ("utkres",)  # the networks that can train with an auxiliary race head
 
 
 @contextmanager
@@ -38,10 +41,17 @@ def register(name: str):
     return wrap
 
 
-def build_model(arch: str, image_size: int, inference: bool = False) -> keras.Model:
-    """`inference=True` builds the network that gets saved: same weights, its best point estimates as outputs."""
+def build_model(arch: str, image_size: int, inference: bool = False, race_head: bool = False) -> keras.Model:
+    """`inference=True` builds the network that gets saved: same weights, its best point estimates as outputs.
+
+    `race_head` adds an auxiliary race output for training (`race_out`); it never reaches a saved model.
+    """
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {sorted(ARCHITECTURES)}")
+    if race_head:
+        if arch not in RACE_HEAD_ARCHS:
+            raise ValueError(f"a race head is only built for {', '.join(RACE_HEAD_ARCHS)}, not {arch!r}")
+        return ARCHITECTURES[arch](image_size, inference=inference, race_head=True)
     return ARCHITECTURES[arch](image_size, inference=inference)
 
 
@@ -248,7 +258,8 @@ def _basic_block(x, filters, stride):
 
 
 @register("utkres")
-def build_utkres(image_size: int = 96, widths=(48, 96, 192, 256), inference: bool = False) -> keras.Model:
+def build_utkres(image_size: int = 96, widths=(48, 96, 192, 256), inference: bool = False,
+                 race_head: bool = False) -> keras.Model:
     """Our default: a light batch-normalised ResNet at 96 px, one basic block per stage (issue 14's reference).
 
     A stride-2 stem and four stride-2 stages bring 96 px to 3 px with 1.8M parameters and
@@ -256,6 +267,8 @@ def build_utkres(image_size: int = 96, widths=(48, 96, 192, 256), inference: boo
     Age is a softmax over 0..116 years, trained with MAE on its expectation plus the
     label-distribution loss (without it the bins at the ends of the age range starved: every
     baby came out as 10 years, docs/benchmarks.md); the saved model reports the median as `age_out`.
+    `race_head` (training only) adds a five-way race softmax on the same features, a second task
+    whose labels come free in the file names; the saved model leaves it out.
     """
     inputs, x = _scaled_input(image_size, centred=True)
     x = _conv_bn(x, 32, 3, stride=2)
@@ -264,4 +277,7 @@ def build_utkres(image_size: int = 96, widths=(48, 96, 192, 256), inference: boo
     features = layers.Dropout(0.3)(layers.GlobalAveragePooling2D()(x))
     gender_out = layers.Dense(1, activation="sigmoid", name="gender_out", dtype="float32")(features)
     age_dist = layers.Dense(MAX_AGE + 1, activation="softmax", name="age_dist", dtype="float32")(features)
-    return keras.Model(inputs, _model_outputs(gender_out, age_dist, inference), name="utkres")
+    outputs = _model_outputs(gender_out, age_dist, inference)
+    if race_head:
+        outputs["race_out"] = layers.Dense(len(RACES), activation="softmax", name="race_out", dtype="float32")(features)
+    return keras.Model(inputs, outputs, name="utkres")

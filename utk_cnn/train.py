@@ -11,6 +11,7 @@ import functools
 import logging
 import math
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import keras
@@ -61,11 +62,16 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
 
 
 def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
-    """Adam at a fixed rate (the write-up), or AdamW whose rate `LearningRateKeeper` sets every step."""
+    """Adam at a fixed rate (the write-up), or AdamW whose rate `LearningRateKeeper` sets every step.
+
+    With `cfg.ema_momentum` the optimizer also keeps a moving average of the weights: validation
+    scores it (keras.callbacks.SwapEMAWeights), and it is what the run keeps and ships.
+    """
+    ema = dict(use_ema=True, ema_momentum=cfg.ema_momentum) if cfg.ema_momentum else {}
     if cfg.optimizer == "adam":
-        return keras.optimizers.Adam(cfg.learning_rate)
+        return keras.optimizers.Adam(cfg.learning_rate, **ema)
     if cfg.optimizer == "adamw":
-        return keras.optimizers.AdamW(warmup_cosine_lr(cfg, 0, 1, 0.0), weight_decay=cfg.weight_decay)
+        return keras.optimizers.AdamW(warmup_cosine_lr(cfg, 0, 1, 0.0), weight_decay=cfg.weight_decay, **ema)
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}: use adam or adamw")
 
 
@@ -115,7 +121,34 @@ def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
     if "age_dist" in model.output_names:  # trained through its expectation, and directly where weighted
         losses["age_dist"] = age_distribution_loss if cfg.age_dist_weight else None
         weights["age_dist"] = cfg.age_dist_weight
+    if "race_out" in model.output_names:
+        losses["race_out"], weights["race_out"] = "sparse_categorical_crossentropy", cfg.race_weight
     model.compile(optimizer=make_optimizer(cfg), loss=losses, loss_weights=weights, metrics=metrics)
+
+
+@contextmanager
+def moving_average_weights(model: keras.Model):
+    """The optimizer's moving average of the weights in the model for a block; nothing changes without EMA.
+
+    Keras keeps the average in the optimizer (`_model_variables_moving_average`, no public accessor):
+    the values are swapped in and back, as keras.callbacks.SwapEMAWeights does around validation.
+    """
+    optimizer = model.optimizer
+    if not getattr(optimizer, "use_ema", False):
+        yield
+        return
+    pairs = list(zip(optimizer._trainable_variables, optimizer._model_variables_moving_average))
+
+    def swap():
+        for variable, average in pairs:
+            value = variable.numpy()
+            variable.assign(average)
+            average.assign(value)
+    swap()
+    try:
+        yield
+    finally:
+        swap()
 
 
 class RunKeeper(keras.callbacks.Callback):
@@ -144,7 +177,7 @@ class RunKeeper(keras.callbacks.Callback):
         val_loss = logs.get("val_loss", math.inf)
         if val_loss < st["best_val_loss"] or self.cfg.train_on_val:  # a refit has no unseen images to choose by
             st["best_val_loss"], st["best_epoch"], st["wait"] = val_loss, epoch + 1, 0
-            with atomic_path(self.run / "best.weights.h5") as tmp:
+            with atomic_path(self.run / "best.weights.h5") as tmp, moving_average_weights(self.model):
                 self.model.save_weights(tmp)
         else:
             st["wait"] += 1
@@ -240,7 +273,7 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str, strategy: tf
         if resume and (run / "checkpoint.keras").exists():
             model = keras.models.load_model(run / "checkpoint.keras")
         else:
-            model = build_model(cfg.arch, cfg.image_size)
+            model = build_model(cfg.arch, cfg.image_size, race_head=bool(cfg.race_weight))
             compile_model(model, cfg)
     names = model.output_names
     train_ds = D.make_dataset(*arrays["train"], names, global_batch, training=True, augment=cfg.augment, seed=cfg.seed,
@@ -260,6 +293,8 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str, strategy: tf
         scheduled = isinstance(model.optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule)
         if cfg.optimizer == "adamw" and not scheduled:
             callbacks.insert(0, LearningRateKeeper(cfg, steps, keeper.elapsed_s))
+        if cfg.ema_momentum:  # validation scores the moving average, the weights the run keeps
+            callbacks.insert(0, keras.callbacks.SwapEMAWeights())
         model.fit(train_ds, validation_data=val_ds, epochs=cfg.epochs, initial_epoch=state["epoch"],
                   callbacks=callbacks, verbose=verbose)
     if not is_chief(strategy):  # the chief writes the model, metrics and curves; this worker only checkpoints
@@ -283,10 +318,12 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str, strategy: tf
 
 
 def save_inference_model(model: keras.Model, cfg: TrainConfig, path: Path) -> keras.Model:
-    """A float32 inference copy without optimizer state: smaller, fast on CPUs without bfloat16."""
+    """A float32 inference copy without optimizer state (or a race head): smaller, fast on CPUs without bfloat16."""
     with precision_policy("float32"):
-        clean = build_model(cfg.arch, cfg.image_size, inference=True)
+        clean = build_model(cfg.arch, cfg.image_size, inference=True, race_head=bool(cfg.race_weight))
     clean.set_weights(model.get_weights())
+    if "race_out" in clean.output_names:  # trained as a second task only: the shipped model estimates age and gender
+        clean = keras.Model(clean.input, {k: v for k, v in clean.output.items() if k != "race_out"}, name=clean.name)
     with atomic_path(path) as tmp:
         clean.save(tmp)
     save_copy(clean, path)  # the TFLite copy the Predictor runs small batches on
