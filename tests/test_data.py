@@ -193,13 +193,14 @@ def test_wide_zoom_outs_shrink_faces_further_than_zoom_ins_enlarge_them():
 def test_extra_masks_put_the_mask_on_more_batches():
     images = np.full((4, 32, 32, 3), 128, np.uint8)
     cover = A._lower_face_cover(32)[..., 0] > 0
+    near_cover = np.any([np.roll(cover, shift, 0) for shift in range(-2, 3)], axis=0)  # the mask moves a pixel or so
 
     def masked(extra):  # batches whose conditioned faces changed only under the mask's outline
         hits = 0
         for seed in range(60):
             out = A.random_conditions(tf.constant(images), tf.constant([seed, 9], tf.int64), 1.0, extra).numpy()
             changed = (out != images).any(axis=(0, 3))
-            hits += bool(changed.any()) and not changed[~np.roll(cover, 3, 0) & ~np.roll(cover, -3, 0)].any()
+            hits += bool(changed.any()) and not changed[~near_cover].any()
         return hits
     assert masked(extra=7) > 2 * masked(extra=0)
 

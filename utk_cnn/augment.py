@@ -41,7 +41,7 @@ def random_affine_colour(images: tf.Tensor, seed: tf.Tensor, max_shift: float = 
     u = tf.random.stateless_uniform(tf.stack([n, 8]), seed, -1.0, 1.0)
     flip = tf.where(u[:, 0] < 0, -1.0, 1.0)
     zoom_out = max_zoom if max_zoom_out is None else max_zoom_out
-    scale = 1.0 + tf.where(u[:, 1] > 0, zoom_out, max_zoom) * u[:, 1]  # sampling wider: a smaller face
+    scale = 1.0 + tf.where(u[:, 1] > 0, float(zoom_out), float(max_zoom)) * u[:, 1]  # sampling wider: a smaller face
     angle = (max_degrees * np.pi / 180) * u[:, 2]
     # Output pixel p samples the input at M (p - centre) + centre + shift.
     m00, m01 = tf.cos(angle) * scale * flip, -tf.sin(angle) * scale
