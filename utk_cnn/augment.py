@@ -155,7 +155,7 @@ def random_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = CONDITI
 
 
 def random_photo_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = CONDITION_SHARE,
-                            max_zoom_out: float = 0.1, extra_masks: int = 0) -> tf.Tensor:
+                            max_zoom_out: float | None = None, extra_masks: int = 0) -> tf.Tensor:
     """`robust`: the photo augmentation with tilts up to 20 degrees, then random_conditions on `share` of the batch."""
     moved = random_affine_colour(images, seed, max_degrees=20.0, flat_fill=0.5, max_zoom_out=max_zoom_out)
     moved.set_shape(images.shape)  # the resampling loses the static size random_conditions needs

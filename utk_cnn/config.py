@@ -63,6 +63,7 @@ class TrainConfig:
                                           # "photo" (full, half the uncovered borders flat-filled) or
                                           # "crop" (flip, pad 10% and random crop, brightness) or
                                           # "robust" (photo, tilts to 20 degrees, webcam/phone conditions)
+                                          # or "robust_wide" (robust, zoom-outs to 80%, masks twice as often)
     condition_share: float = CONDITION_SHARE  # robust: the share of each batch put under a webcam/phone condition
     precision: str | None = None          # "float32", "mixed_bfloat16", "mixed_float16" or "auto"
     seed: int = 0                         # weight initialisation, shuffling and augmentation
