@@ -88,12 +88,19 @@ def test_utkres_is_the_reference_resnet_at_96_px():
     assert all(not conv.use_bias for conv in _layers_of(model, keras.layers.Conv2D))  # batch norm has the bias
 
 
+def test_resnet18_baseline_is_the_standard_trunk_with_utkres_heads():
+    model = build_model("resnet18", 96)
+    assert model.count_params() == 11_246_763  # ResNet-18's 11.2M, with utkres' three heads
+    assert len(_layers_of(model, keras.layers.BatchNormalization)) == 1 + 8 * 2 + 3  # stem, 2 per block, 3 projections
+    assert set(build_model("resnet18", 32, race_head=True).output) == {"gender_out", "age_dist", "age_out", "race_out"}
+
+
 def test_utkres_scales_its_input_to_minus_one_to_one():
     scale = build_model("utkres", 32).get_layer("scale")
     np.testing.assert_allclose(np.asarray(scale(np.array([0.0, 255.0]))), [-1.0, 1.0])
 
 
 def test_architectures_are_registered_by_name():
-    assert {"seed", "utknet", "utkens", "utkens2", "utkres"} <= set(ARCHITECTURES)
+    assert {"seed", "utknet", "utkens", "utkens2", "utkres", "resnet18"} <= set(ARCHITECTURES)
     with pytest.raises(ValueError, match="unknown architecture"):
         build_model("nope", 64)

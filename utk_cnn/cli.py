@@ -17,7 +17,7 @@ def _add_train(sub):
     p = sub.add_parser("train", help="train a model into a run folder")
     p.add_argument("--data", help="UTKFace folder or .tar.gz/.zip archive (with --resume: the run's own)")
     p.add_argument("--out", required=True, help="run folder, e.g. runs/NAME")
-    p.add_argument("--arch", default=None, help="architecture (seed, utknet, utkens, utkens2, utkres); default utkres")
+    p.add_argument("--arch", default=None, help="architecture (seed, utknet, utkens, utkens2, utkres, resnet18); default utkres")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--image-size", type=int)
@@ -28,7 +28,7 @@ def _add_train(sub):
     p.add_argument("--ema", type=float, dest="ema_momentum", metavar="MOMENTUM",
                    help="keep a moving average of the weights (e.g. 0.999), validate and ship it (default: off)")
     p.add_argument("--race-weight", type=float, metavar="W",
-                   help="utkres: train an auxiliary race head with this loss weight (default 0: none; never shipped)")
+                   help="utkres, resnet18: train an auxiliary race head with this loss weight (default 0: none; never shipped)")
     p.add_argument("--patience", type=int)
     p.add_argument("--augment", choices=list(AUGMENT_MODES))
     p.add_argument("--condition-share", type=float, default=CONDITION_SHARE, metavar="F",

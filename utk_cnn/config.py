@@ -36,6 +36,8 @@ ARCH_DEFAULTS = {
                    gender_weight=10.0, warmup_steps=300, min_lr_fraction=0.0, dedupe_train=False,
                    age_dist_weight=1.0),
 }
+# The ResNet-18 baseline (model.build_resnet18) trains on utkres' recipe, so only the trunk differs.
+ARCH_DEFAULTS["resnet18"] = dict(ARCH_DEFAULTS["utkres"])
 # Several utknets in one model (model.build_members) train on the same recipe.
 ARCH_DEFAULTS["utkens"] = ARCH_DEFAULTS["utkens2"] = dict(ARCH_DEFAULTS["utknet"])
 

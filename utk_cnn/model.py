@@ -19,7 +19,7 @@ from .config import RACES
 
 ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {}
 MAX_AGE = 116  # oldest age in UTKFace: the age-bin head covers 0..MAX_AGE
-RACE_HEAD_ARCHS = ("utkres",)  # the networks that can train with an auxiliary race head
+RACE_HEAD_ARCHS = ("utkres", "resnet18")  # the networks that can train with an auxiliary race head
 
 
 @contextmanager
@@ -274,10 +274,33 @@ def build_utkres(image_size: int = 96, widths=(48, 96, 192, 256), inference: boo
     x = _conv_bn(x, 32, 3, stride=2)
     for filters in widths:
         x = _basic_block(x, filters, stride=2)
-    features = layers.Dropout(0.3)(layers.GlobalAveragePooling2D()(x))
+    return _resnet_model(inputs, x, inference, race_head, name="utkres")
+
+
+def _resnet_model(inputs, trunk, inference: bool, race_head: bool, name: str) -> keras.Model:
+    """The heads utkres and the ResNet-18 baseline share: pooled features, then gender, age bins, optional race."""
+    features = layers.Dropout(0.3)(layers.GlobalAveragePooling2D()(trunk))
     gender_out = layers.Dense(1, activation="sigmoid", name="gender_out", dtype="float32")(features)
     age_dist = layers.Dense(MAX_AGE + 1, activation="softmax", name="age_dist", dtype="float32")(features)
     outputs = _model_outputs(gender_out, age_dist, inference)
     if race_head:
         outputs["race_out"] = layers.Dense(len(RACES), activation="softmax", name="race_out", dtype="float32")(features)
-    return keras.Model(inputs, outputs, name="utkres")
+    return keras.Model(inputs, outputs, name=name)
+
+
+@register("resnet18")
+def build_resnet18(image_size: int = 96, widths=(64, 128, 256, 512), inference: bool = False,
+                   race_head: bool = False) -> keras.Model:
+    """The literature's standard small trunk (He et al. 2016), from scratch, with utkres' heads: a baseline.
+
+    A 7x7 stride-2 stem and a 3x3 stride-2 max pool, then two basic blocks per stage: 11.2M
+    parameters and about 330M multiply-adds per face at 96 px, about five times utkres'. It is
+    here to be measured beside utkres on the same split and hour (docs/benchmarks.md), not shipped.
+    """
+    inputs, x = _scaled_input(image_size, centred=True)
+    x = _conv_bn(x, 64, 7, stride=2)
+    x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    for stage, filters in enumerate(widths):
+        x = _basic_block(x, filters, stride=1 if stage == 0 else 2)
+        x = _basic_block(x, filters, stride=1)
+    return _resnet_model(inputs, x, inference, race_head, name="resnet18")
