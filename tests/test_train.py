@@ -49,9 +49,18 @@ def test_the_default_architecture_trains_on_its_recipe(utk_folder, tmp_path):
     metrics = train(cfg, verbose=0)
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["arch"] == "utkres" and config["gender_weight"] == 10 and config["age_dist_weight"] == 1
-    assert config["augment"] == "robust" and config["condition_share"] == 0.25
+    assert config["augment"] == "robust_wide" and config["condition_share"] == 0.25
+    assert config["ema_momentum"] == 0.999 and config["race_weight"] == 1
     assert not config["dedupe_train"] and metrics["arch"] == "utkres"
     assert 0 <= metrics["age_range_coverage"] <= 1 and metrics["gender_ece"] is not None
+
+
+def test_the_resnet18_baseline_takes_utkres_recipe_without_the_weight_average():
+    utkres = TrainConfig(data="d", out="o").resolved()
+    baseline = TrainConfig(data="d", out="o", arch="resnet18").resolved()
+    assert baseline.ema_momentum == 0 and utkres.ema_momentum > 0
+    for option in ("image_size", "augment", "learning_rate", "gender_weight", "race_weight", "batch_size"):
+        assert getattr(baseline, option) == getattr(utkres, option)
 
 
 def test_the_split_depends_on_the_split_seed_not_the_training_seed(utk_folder, tmp_path):

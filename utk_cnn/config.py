@@ -22,7 +22,8 @@ RESUME_OVERRIDES = ("data", "epochs", "time_limit_min")
 
 # Per-architecture defaults: `seed` reproduces the write-up, `utknet` was our first network,
 # `utkres` (the default) is the batch-normalised ResNet at 96 px of issue 14's reference, trained
-# since session 11 with webcam and phone conditions on a quarter of each batch (`robust`).
+# since session 11 with webcam and phone conditions on a quarter of each batch (`robust`), and since
+# session 13 with looser crops and more masks (`robust_wide`), a weight average and a race head.
 _COMMON = dict(warmup_steps=None, min_lr_fraction=0.01, age_mae_weight=1.0, age_dist_weight=0.0,
                dedupe_train=True, ema_momentum=0.0, race_weight=0.0)
 ARCH_DEFAULTS = {
@@ -32,12 +33,14 @@ ARCH_DEFAULTS = {
                    patience=45, augment="photo", precision="auto", weight_decay=5e-4,
                    gender_weight=1.0, age_mae_weight=0.1, age_dist_weight=1.0),
     "utkres": dict(_COMMON, image_size=96, epochs=40, batch_size=64, learning_rate=2e-3, optimizer="adamw",
-                   patience=40, augment="robust", precision="float32", weight_decay=1e-4,
+                   patience=40, augment="robust_wide", precision="float32", weight_decay=1e-4,
                    gender_weight=10.0, warmup_steps=300, min_lr_fraction=0.0, dedupe_train=False,
-                   age_dist_weight=1.0),
+                   age_dist_weight=1.0, ema_momentum=0.999, race_weight=1.0),
 }
-# The ResNet-18 baseline (model.build_resnet18) trains on utkres' recipe, so only the trunk differs.
-ARCH_DEFAULTS["resnet18"] = dict(ARCH_DEFAULTS["utkres"])
+# The ResNet-18 baseline (model.build_resnet18) trains on utkres' recipe, so only the trunk differs,
+# but without the weight average: it fits a quarter of utkres' epochs in the hour, and an average of
+# the last thousand steps would reach back into its first epochs.
+ARCH_DEFAULTS["resnet18"] = dict(ARCH_DEFAULTS["utkres"], ema_momentum=0.0)
 # Several utknets in one model (model.build_members) train on the same recipe.
 ARCH_DEFAULTS["utkens"] = ARCH_DEFAULTS["utkens2"] = dict(ARCH_DEFAULTS["utknet"])
 
