@@ -104,3 +104,10 @@ def test_architectures_are_registered_by_name():
     assert {"seed", "utknet", "utkens", "utkens2", "utkres", "resnet18"} <= set(ARCHITECTURES)
     with pytest.raises(ValueError, match="unknown architecture"):
         build_model("nope", 64)
+
+
+def test_a_race_head_is_refused_where_the_builder_has_none():
+    from utk_cnn.model import race_head_architectures
+    assert race_head_architectures() == ["resnet18", "utkres"]
+    with pytest.raises(ValueError, match="race head is only built for resnet18, utkres"):
+        build_model("utknet", 32, race_head=True)

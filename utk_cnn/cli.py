@@ -26,9 +26,9 @@ def _add_train(sub):
     p.add_argument("--gender-weight", type=float, help="weight of the gender loss (utkres: 10)")
     p.add_argument("--age-dist-weight", type=float, help="weight of the label-distribution age loss (utkres, utknet: 1)")
     p.add_argument("--ema", type=float, dest="ema_momentum", metavar="MOMENTUM",
-                   help="keep a moving average of the weights (e.g. 0.999), validate and ship it (default: off)")
+                   help="keep a moving average of the weights (e.g. 0.999), validate and ship it (utkres: 0.999; 0: off)")
     p.add_argument("--race-weight", type=float, metavar="W",
-                   help="utkres, resnet18: train an auxiliary race head with this loss weight (default 0: none; never shipped)")
+                   help="utkres, resnet18: train an auxiliary race head with this loss weight (their default 1; 0: none; never shipped)")
     p.add_argument("--patience", type=int)
     p.add_argument("--augment", choices=list(AUGMENT_MODES))
     p.add_argument("--condition-share", type=float, default=CONDITION_SHARE, metavar="F",

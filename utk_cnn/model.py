@@ -7,6 +7,7 @@ model returns a dict with at least `gender_out` (probability of "female") and
 """
 from __future__ import annotations
 
+import inspect
 from contextlib import contextmanager
 from typing import Callable
 
@@ -19,7 +20,6 @@ from .config import RACES
 
 ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {}
 MAX_AGE = 116  # oldest age in UTKFace: the age-bin head covers 0..MAX_AGE
-RACE_HEAD_ARCHS = ("utkres", "resnet18")  # the networks that can train with an auxiliary race head
 
 
 @contextmanager
@@ -49,10 +49,15 @@ def build_model(arch: str, image_size: int, inference: bool = False, race_head: 
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {sorted(ARCHITECTURES)}")
     if race_head:
-        if arch not in RACE_HEAD_ARCHS:
-            raise ValueError(f"a race head is only built for {', '.join(RACE_HEAD_ARCHS)}, not {arch!r}")
+        if arch not in race_head_architectures():
+            raise ValueError(f"a race head is only built for {', '.join(race_head_architectures())}, not {arch!r}")
         return ARCHITECTURES[arch](image_size, inference=inference, race_head=True)
     return ARCHITECTURES[arch](image_size, inference=inference)
+
+
+def race_head_architectures() -> list[str]:
+    """The networks whose builder takes `race_head`: read from the builders, so no list goes stale."""
+    return sorted(name for name, build in ARCHITECTURES.items() if "race_head" in inspect.signature(build).parameters)
 
 
 def _scaled_input(image_size: int, centred: bool = False):
