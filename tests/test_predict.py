@@ -7,7 +7,8 @@ import pytest
 from photos import grace_hopper
 from utk_cnn import Predictor
 from utk_cnn.cli import main
-from utk_cnn.model import distribution_median
+from utk_cnn.distribution import distribution_median, distribution_quantile
+from utk_cnn.export import read_keras_model
 from utk_cnn.predict import resize_faces, tta_views
 
 
@@ -25,9 +26,9 @@ def test_predict_faces_takes_crops_of_any_size(predictor):
         assert 0 <= low <= age <= high
 
 
-def test_flip_averaging_reports_the_median_of_the_mean_age_distribution(predictor):
+def test_flip_averaging_reports_the_median_of_the_mean_age_distribution(predictor, trained_run):
     faces = np.random.default_rng(2).integers(0, 255, (2, 32, 32, 3), dtype=np.uint8)
-    model = predictor.model
+    model = read_keras_model(trained_run / "model.keras")
     dist = (np.asarray(model(faces)["age_dist"]) + np.asarray(model(faces[:, :, ::-1])["age_dist"])) / 2
     ages, _ = predictor.predict_arrays(faces)
     np.testing.assert_allclose(ages, np.asarray(distribution_median(dist)).ravel(), atol=1e-3)
@@ -56,35 +57,65 @@ def test_an_unknown_test_time_augmentation_is_a_clear_error(trained_run):
 
 
 @pytest.mark.parametrize("tta", ["none", "flip", "shifts"])
-def test_small_batches_through_tflite_match_the_tensorflow_path(trained_run, tta):
-    faces = np.random.default_rng(1).integers(0, 255, (3, 32, 32, 3), dtype=np.uint8)
-    lite = Predictor.load(trained_run, tta=tta)
-    full = Predictor.load(trained_run, tta=tta)
-    full.tflite_max_batch = 0  # every batch through TensorFlow
-    (age_lite, p_lite), (age_tf, p_tf) = lite.predict_arrays(faces), full.predict_arrays(faces)
-    np.testing.assert_allclose(age_lite, age_tf, atol=0.1)
-    np.testing.assert_allclose(p_lite, p_tf, atol=0.005)
+def test_the_onnx_copy_gives_the_keras_models_estimates(trained_run, tta):
+    faces = np.random.default_rng(1).integers(0, 255, (20, 32, 32, 3), dtype=np.uint8)
+    onnx = Predictor.load(trained_run, tta=tta, runtime="onnx").estimate(faces)
+    keras = Predictor.load(trained_run, tta=tta, runtime="keras").estimate(faces)
+    np.testing.assert_allclose(onnx.age, keras.age, atol=0.05)
+    np.testing.assert_allclose(onnx.age_low, keras.age_low, atol=0.05)
+    np.testing.assert_allclose(onnx.age_high, keras.age_high, atol=0.05)
+    np.testing.assert_allclose(onnx.p_female, keras.p_female, atol=1e-4)
 
 
-def test_training_saves_the_tflite_copy_the_predictor_loads(trained_run):
-    assert (trained_run / "model.tflite").stat().st_size > 0
-    assert Predictor.load(trained_run)._tflite_bytes == (trained_run / "model.tflite").read_bytes()
+def test_training_saves_the_onnx_copy_the_predictor_serves(trained_run):
+    assert (trained_run / "model.onnx").stat().st_size > 0
+    predictor = Predictor.load(trained_run)
+    assert type(predictor.runner).__name__ == "OnnxRunner"
 
 
-def test_a_tflite_copy_of_other_weights_is_ignored(trained_run, tmp_path):
+def _copy_run(trained_run, folder):
     import shutil
-    for name in ("model.keras", "model.tflite", "model.tflite.json", "config.json"):
-        shutil.copy(trained_run / name, tmp_path / name)
-    with open(tmp_path / "model.keras", "ab") as f:  # as if the model were replaced after conversion
+    for name in ("model.keras", "model.onnx", "model.onnx.json", "config.json"):
+        shutil.copy(trained_run / name, folder / name)
+    return folder
+
+
+def test_an_onnx_copy_of_other_weights_is_not_served(trained_run, tmp_path):
+    _copy_run(trained_run, tmp_path)
+    with open(tmp_path / "model.keras", "ab") as f:  # as if the model were replaced after its copy was made
         f.write(b" ")
-    assert Predictor.load(tmp_path)._tflite_bytes is None
+    assert type(Predictor.load(tmp_path).runner).__name__ == "KerasRunner"
 
 
-def test_a_model_without_a_tflite_copy_is_converted_on_first_use(trained_run, tmp_path):
-    import keras
-    model = keras.models.load_model(trained_run / "model.keras", compile=False)
-    (age, p_female, _), = Predictor(model).predict_faces(np.zeros((1, 32, 32, 3), np.uint8))
-    assert age >= 0 and 0 <= p_female <= 1
+def test_a_model_without_an_onnx_copy_is_converted_when_onnx_is_asked_for(trained_run, tmp_path):
+    _copy_run(trained_run, tmp_path)
+    (tmp_path / "model.onnx").unlink()
+    predictor = Predictor.load(tmp_path, runtime="onnx")
+    (age, p_female, _), = predictor.predict_faces(np.zeros((1, 32, 32, 3), np.uint8))
+    assert type(predictor.runner).__name__ == "OnnxRunner" and age >= 0 and 0 <= p_female <= 1
+
+
+def test_an_onnx_file_can_be_given_directly(trained_run):
+    faces = np.random.default_rng(7).integers(0, 255, (2, 32, 32, 3), dtype=np.uint8)
+    direct = Predictor.load(trained_run / "model.onnx").estimate(faces)
+    np.testing.assert_allclose(direct.age, Predictor.load(trained_run).estimate(faces).age)
+
+
+def test_an_unknown_runtime_is_refused_by_name(trained_run):
+    with pytest.raises(ValueError, match="unknown runtime 'tensorrt'"):
+        Predictor.load(trained_run, runtime="tensorrt")
+
+
+def test_predicting_a_photo_imports_neither_tensorflow_nor_keras():
+    import subprocess
+    import sys
+    code = ("import sys, matplotlib.cbook as cb\n"
+            "from utk_cnn import Predictor, read_image\n"
+            "faces = Predictor.load().predict_image(read_image(cb.get_sample_data('grace_hopper.jpg', asfileobj=False)))\n"
+            "assert len(faces) == 1\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras', 'tf2onnx'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_predict_faces_rejects_non_uint8(predictor):
@@ -120,7 +151,6 @@ def test_predict_cli_reports_bad_files_and_goes_on(trained_run, tmp_path, capsys
 
 
 def test_age_range_is_the_central_80_percent_of_the_averaged_distribution(predictor):
-    from utk_cnn.model import distribution_quantile
     faces = np.random.default_rng(5).integers(0, 255, (2, 32, 32, 3), dtype=np.uint8)
     dist = predictor.averaged_outputs(faces)["age_dist"]
     estimates = predictor.estimate(faces)
@@ -129,12 +159,9 @@ def test_age_range_is_the_central_80_percent_of_the_averaged_distribution(predic
 
 
 def test_saved_temperatures_are_applied_by_the_predictor(trained_run, tmp_path):
-    import shutil
-
     from utk_cnn.calibration import Calibration, save_calibration
     from utk_cnn.predict import estimates_from_outputs
-    for name in ("model.keras", "model.tflite", "model.tflite.json", "config.json"):
-        shutil.copy(trained_run / name, tmp_path / name)
+    _copy_run(trained_run, tmp_path)
     faces = np.random.default_rng(6).integers(0, 255, (3, 32, 32, 3), dtype=np.uint8)
     plain = Predictor.load(tmp_path)
     calibration = Calibration(age_temperature=0.3, gender_temperature=3.0)

@@ -23,10 +23,18 @@ def test_front_matter_pins_python_and_describes_the_space():
     assert re.fullmatch(r"3\.\d+", meta["python_version"]) and 0 < len(meta["short_description"]) <= 60
 
 
-def test_the_space_installs_the_cpu_tensorflow_and_headless_opencv():
-    lines = {re.split(r"[<>=\[ ;]", line, maxsplit=1)[0].lower()
-             for line in (ROOT / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")}
-    assert "tensorflow-cpu" in lines and "tensorflow" not in lines
+def _space_packages() -> set[str]:
+    return {re.split(r"[<>=\[ ;]", line, maxsplit=1)[0].lower()
+            for line in (ROOT / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")}
+
+
+def test_the_space_serves_on_onnxruntime_without_tensorflow():
+    lines = _space_packages()
+    assert "onnxruntime" in lines and not {"tensorflow", "tensorflow-cpu", "keras"} & lines
+
+
+def test_the_space_installs_headless_opencv():
+    lines = _space_packages()
     assert "opencv-python-headless" in lines and "opencv-python" not in lines
 
 

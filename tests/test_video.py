@@ -59,6 +59,18 @@ def test_out_writes_an_annotated_webm_with_every_frame(trained_run, clips, tmp_p
     assert frames == 20
 
 
+def test_the_annotated_copy_labels_each_person_as_the_table_does(trained_run, clips, tmp_path, monkeypatch):
+    from utk_cnn import Predictor, video
+    drawn = []
+    real_draw = video.draw_faces
+    monkeypatch.setattr(video, "draw_faces", lambda frame, people, **kw: drawn.append(people) or real_draw(frame, people))
+    result = video.predict_video(clips["pair"], Predictor.load(trained_run), out=tmp_path)
+    table = {t["id"]: (t["age"], t["gender"], t["gender_confidence"]) for t in result["tracks"]}
+    labels = [(p["id"], (p["age"], p["gender"], p["gender_confidence"])) for people in drawn for p in people]
+    assert len(drawn) == result["frames"] and len(table) == 2
+    assert all(table[pid] == label for pid, label in labels) and {pid for pid, _ in labels} == set(table)
+
+
 def test_detecting_every_third_frame_still_tracks_the_whole_clip(trained_run, clips, capsys):
     _, (result,) = _predict(capsys, clips["walk"], "--model", trained_run, "--detect-every", "3")
     (track,) = result["tracks"]

@@ -1,18 +1,25 @@
-"""utk-cnn: age and gender from face photos, trained on UTKFace."""
+"""utk-cnn: age and gender from face photos, videos and webcams, trained on UTKFace.
+
+    from utk_cnn import Predictor, read_image
+    predictor = Predictor.load()                      # the shipped model
+    predictor.predict_image(read_image("photo.jpg"))  # one dict per face
+
+Importing the package is cheap: predicting runs on onnxruntime, and TensorFlow is imported
+only by what trains, evaluates or exports a `.keras` file.
+"""
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter off stderr
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter off stderr, if it comes
 
-from .io import native_stderr_silenced  # noqa: E402
+__version__ = "0.6.0"
+__all__ = ["Predictor", "AgeGender", "read_image", "__version__"]
 
-with native_stderr_silenced():  # TensorFlow's C++ start-up lines ignore TF_CPP_MIN_LOG_LEVEL
-    import keras  # noqa: F401
-    import tensorflow
 
-    tensorflow.config.list_physical_devices()  # probes for CUDA, which logs when there is none
-
-from . import model  # noqa: E402,F401  registers AgeMedian: `import utk_cnn` lets keras.models.load_model read our files
-from .predict import AgeGender, Predictor  # noqa: E402
-
-__all__ = ["Predictor", "AgeGender"]
-__version__ = "0.1.0"
+def __getattr__(name):  # the public API, imported on first use
+    if name in ("Predictor", "AgeGender"):
+        from . import predict
+        return getattr(predict, name)
+    if name == "read_image":
+        from .images import read_image
+        return read_image
+    raise AttributeError(f"module 'utk_cnn' has no attribute {name!r}")

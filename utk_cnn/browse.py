@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from .config import AGE_BANDS, GENDERS, RACES
-from .data import decode_records, labels
 from .evaluate import band_name, split_records_of, summarize_estimates
 from .predict import Predictor
 
@@ -21,6 +20,7 @@ class SampleBrowser:
     """Predictions for every face of a split, with sorting and filtering."""
 
     def __init__(self, data: str, predictor: Predictor, split: str = "test"):
+        from .data import decode_records, labels  # the dataset's decoding runs on tf.data: only once asked for
         records = split_records_of(predictor.path, data, split)
         self.thumbs, records = decode_records(records, THUMB)
         self.names = [r.name.rsplit("/", 1)[-1] for r in records]

@@ -9,6 +9,8 @@ import sys
 from .config import AUGMENT_MODES, CONDITION_SHARE, TTA_MODES
 from .detectors import DEFAULT_DETECTOR, DETECTORS
 from .engines import DEFAULT_ENGINE, ENGINES
+from .export import FORMATS
+from .io import quiet_tensorflow
 
 log = logging.getLogger("utk_cnn")
 
@@ -90,10 +92,10 @@ def _add_predict(sub):
 
 
 def _add_export(sub):
-    p = sub.add_parser("export", help="export a model as a TensorFlow SavedModel or a TFLite file")
+    p = sub.add_parser("export", help="export a model as ONNX (servers, browsers), TFLite (phones) or a SavedModel")
     p.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
-    p.add_argument("--format", required=True, choices=["savedmodel", "tflite"])
-    p.add_argument("--out", required=True, help="folder (savedmodel) or file (tflite)")
+    p.add_argument("--format", required=True, choices=list(FORMATS))
+    p.add_argument("--out", required=True, help="file (onnx, tflite) or folder (savedmodel)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_train(args) -> int:
+    quiet_tensorflow()
     from .config import DEFAULT_ARCH, TrainConfig
     from .train import train
     if not args.data and not args.resume:
@@ -121,6 +124,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
+    quiet_tensorflow()
     from .evaluate import evaluate_corrupted, evaluate_model, format_corruption_report, format_report
     if args.corrupt:
         result = evaluate_corrupted(args.model, args.data, split=args.split, tta=args.tta, corruptions=args.corrupt)
@@ -132,6 +136,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
+    quiet_tensorflow()
     from .evaluate import calibrate_model
     calibration, path = calibrate_model(args.model, args.data, split=args.split, tta=args.tta, into=args.into)
     r = calibration.report
@@ -170,6 +175,7 @@ def cmd_predict(args) -> int:
 
 
 def cmd_export(args) -> int:
+    quiet_tensorflow()
     from .export import export_model
     path = export_model(args.model, args.format, args.out)
     log.info("exported %s to %s", args.format, path)

@@ -57,3 +57,25 @@ def native_stderr_silenced():
     finally:
         os.dup2(saved, fd)
         os.close(saved)
+
+
+def quiet_tensorflow():
+    """Import TensorFlow (and Keras) once, its C++ start-up lines hidden; for the commands that train or export."""
+    with native_stderr_silenced():
+        import keras  # noqa: F401
+        import tensorflow
+        tensorflow.config.list_physical_devices()  # probes for CUDA, which logs when there is none
+    return tensorflow
+
+
+@contextmanager
+def opencv_quiet():
+    """OpenCV's own warnings (FFmpeg's codec-tag notes) off for a block; errors still raise."""
+    import cv2
+    previous = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    try:
+        with native_stderr_silenced():
+            yield
+    finally:
+        cv2.utils.logging.setLogLevel(previous)

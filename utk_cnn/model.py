@@ -17,6 +17,7 @@ from keras import layers
 from keras.regularizers import l2
 
 from .config import RACES
+from .distribution import distribution_median
 
 ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {}
 MAX_AGE = 116  # oldest age in UTKFace: the age-bin head covers 0..MAX_AGE
@@ -127,33 +128,12 @@ def age_expectation_layer(name: str = "age_out") -> layers.Dense:
     )
 
 
-def distribution_quantile(probs, q: float, xp=keras.ops):
-    """The age below which a share `q` of float32 distributions over whole years (N, bins) lies, interpolated within its bin.
-
-    Bin k stands for ages (k - 0.5, k + 0.5]. Only sums and a cumulative sum, so TFLite runs it.
-    `xp` is keras.ops inside a model, numpy for arrays (no TensorFlow call per webcam frame).
-    """
-    cdf = xp.cumsum(probs, axis=-1)
-    below = xp.where(cdf < q, 1.0, 0.0)                           # bins wholly under the quantile
-    mass_below = xp.sum(probs * below, axis=-1, keepdims=True)
-    index = xp.sum(below, axis=-1, keepdims=True)                 # the bin that holds the quantile
-    in_bin = xp.where((cdf >= q) & (cdf - probs < q), 1.0, 0.0)
-    mass_in_bin = xp.sum(probs * in_bin, axis=-1, keepdims=True)
-    return index - 0.5 + (q - mass_below) / xp.maximum(mass_in_bin, 1e-7)
-
-
-def distribution_median(probs, xp=keras.ops):
-    """The median age of distributions over whole years: it minimises the expected absolute error,
-    which is what age MAE scores, where the expectation is pulled towards the middle ages by long tails."""
-    return distribution_quantile(probs, 0.5, xp)
-
-
 @keras.saving.register_keras_serializable(package="utk_cnn")
 class AgeMedian(layers.Layer):
     """`distribution_median` as a layer, so a saved model outputs the median age itself."""
 
     def call(self, probs):
-        return distribution_median(keras.ops.cast(probs, "float32"))
+        return distribution_median(keras.ops.cast(probs, "float32"), keras.ops)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], 1)

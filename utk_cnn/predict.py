@@ -1,22 +1,19 @@
-"""Age and gender for face crops: TFLite for a few faces at a time, one compiled TensorFlow call for many."""
+"""Age and gender for face crops, through a runtime that needs no TensorFlow (onnxruntime by default)."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import NamedTuple
 
+import cv2
+import numpy as np
+
+from .alignment import CHIP_SIZE, align_face
 from .calibration import Calibration, age_interval, load_calibration
 from .config import TTA_MODES
-from .alignment import CHIP_SIZE, align_face
 from .detectors import DEFAULT_DETECTOR, make_detector
 from .images import to_rgb_uint8
-from .tflite import TFLiteRunner, convert, load_copy
-
-import keras
-import numpy as np
-import tensorflow as tf
-
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-SHIPPED_MODEL = ASSETS / "model.keras"
+from .paths import ASSETS, SHIPPED_MODEL  # noqa: F401  (ASSETS: where the app finds the shipped card and curves)
+from .runtimes import load_runner
 
 
 def check_tta(tta: str) -> str:
@@ -29,8 +26,8 @@ def resize_faces(faces: np.ndarray, size: int) -> np.ndarray:
     """uint8 faces of any size resized (area-averaged, as training decodes them) to size x size."""
     if faces.shape[1:3] == (size, size):
         return faces
-    resized = tf.image.resize(faces, (size, size), method="area", antialias=True)
-    return tf.cast(tf.round(tf.clip_by_value(resized, 0, 255)), tf.uint8).numpy()
+    resized = [cv2.resize(face, (size, size), interpolation=cv2.INTER_AREA) for face in faces]
+    return np.stack(resized) if resized else np.zeros((0, size, size, 3), np.uint8)
 
 
 def shift_margin(image_size: int) -> int:
@@ -89,66 +86,63 @@ class AgeGender(NamedTuple):
     age_range: tuple[float, float] | None    # the central 80% interval of the age distribution
 
 
+MODEL_SUFFIXES = (".keras", ".onnx", ".tflite")
+
+
 def resolve_model_path(path: str | Path | None = None) -> Path:
-    """A .keras file, a run folder holding model.keras, or the shipped model when None."""
+    """A .keras (or .onnx, .tflite) file, a run folder holding model.keras, or the shipped model when None."""
     path = Path(path) if path else SHIPPED_MODEL
     if path.is_dir():
         path = path / "model.keras"
     if not path.exists():
         raise FileNotFoundError(f"{path}: no model there (give a .keras file or a run folder)")
+    if path.suffix not in MODEL_SUFFIXES:
+        raise ValueError(f"{path}: not a model file (use {', '.join(MODEL_SUFFIXES)} or a run folder)")
     return path
 
 
 class Predictor:
     """Loads a model once and predicts age and gender for batches of face crops of any size.
 
-    Up to `tflite_max_batch` faces at a time run through a TFLite copy of the model (the
-    `.tflite` file saved beside the `.keras` one from the same weights, else converted on first
-    use); more through a TensorFlow function compiled once. `tta` picks the views of each face
-    that are averaged (`tta_views`): "flip" (default), "shifts" (5x the work) or "none".
+    The network runs on a runtime from `utk_cnn.runtimes`: by default onnxruntime on the
+    `.onnx` copy saved beside the `.keras` file, so predicting never imports TensorFlow.
+    `tta` picks the views of each face that are averaged (`tta_views`): "flip" (default),
+    "shifts" (5x the work) or "none".
     """
 
-    tflite_max_batch = 16
     faces_per_call = 256
 
-    def __init__(self, model: keras.Model, path: Path | None = None, tta: str = "flip", detector: str = DEFAULT_DETECTOR,
-                 tflite: bytes | None = None, calibration: Calibration | None = None, threads: int | None = None):
-        self.model, self.path, self.tta, self.threads = model, path, check_tta(tta), threads
+    def __init__(self, runner, path: Path | None = None, tta: str = "flip", detector: str = DEFAULT_DETECTOR,
+                 calibration: Calibration | None = None, threads: int | None = None):
+        self.runner, self.path, self.tta, self.threads = runner, path, check_tta(tta), threads
         self.calibration = calibration or Calibration()
         self.detector_name, self._detectors = detector, {}
-        self._tflite_bytes, self._tflite = tflite, None
-        self.image_size = int(model.inputs[0].shape[1])
-        size = self.image_size
-        self._keys = ["age_dist" if "age_dist" in model.output_names else "age_out", "gender_out"]
-
-        @tf.function(input_signature=[tf.TensorSpec((None, size, size, 3), tf.uint8)], reduce_retracing=True)
-        @tf.autograph.experimental.do_not_convert  # plain graph code; AutoGraph only warns about it
-        def _call(images):
-            outputs = model(images, training=False)
-            return {key: outputs[key] for key in self._keys}
-        self._call = _call
+        self.image_size = runner.image_size
+        self._keys = ["age_dist" if "age_dist" in runner.output_names else "age_out", "gender_out"]
 
     @classmethod
     def load(cls, path: str | Path | None = None, tta: str = "flip", detector: str = DEFAULT_DETECTOR,
-             threads: int | None = None) -> "Predictor":
-        """`threads`: cores one small batch may use (None: up to 4); 1 suits a server answering many at once."""
+             threads: int | None = None, runtime: str | None = None) -> "Predictor":
+        """`threads`: cores one call may use (None: up to 4); 1 suits a server answering many at once.
+
+        `runtime`: one of `utk_cnn.runtimes.RUNTIMES`; by default the ONNX copy where there is a
+        current one, else Keras.
+        """
         path = resolve_model_path(path)
-        return cls(keras.models.load_model(path, compile=False), path, tta=tta, detector=detector,
-                   tflite=load_copy(path), calibration=load_calibration(path), threads=threads)
+        check_tta(tta)
+        return cls(load_runner(path, runtime, threads), path, tta=tta, detector=detector,
+                   calibration=load_calibration(path), threads=threads)
+
+    @classmethod
+    def from_keras(cls, model, **options) -> "Predictor":
+        """A Predictor over a Keras model in memory (training's own evaluation)."""
+        from .runtimes.keras_runtime import KerasRunner
+        return cls(KerasRunner(model), **options)
 
     @property
     def source_size(self) -> int:
         """The face size that loses no detail in any view: decode faces at this size for evaluation."""
         return self.image_size + 2 * shift_margin(self.image_size) if self.tta == "shifts" else self.image_size
-
-    def _outputs(self, images: np.ndarray, n_faces: int) -> dict[str, np.ndarray]:
-        if n_faces <= self.tflite_max_batch:
-            if self._tflite is None:
-                self._tflite = TFLiteRunner(self._tflite_bytes or convert(self.model), self.threads)
-            out = self._tflite(images)
-        else:
-            out = {k: v.numpy() for k, v in self._call(tf.constant(images)).items()}
-        return {key: out[key] for key in self._keys}
 
     def averaged_outputs(self, faces: np.ndarray) -> dict[str, np.ndarray]:
         """The model's outputs for each face, averaged over its test-time views: (N, ...) per output."""
@@ -161,8 +155,9 @@ class Predictor:
         for start in range(0, len(faces), self.faces_per_call):
             chunk = faces[start:start + self.faces_per_call]
             views = tta_views(chunk, self.image_size, self.tta)               # (V, n, s, s, 3)
-            out = self._outputs(views.reshape(-1, *views.shape[2:]), len(faces))
-            for key, value in out.items():
+            out = self.runner(views.reshape(-1, *views.shape[2:]))
+            for key in self._keys:
+                value = out[key]
                 parts[key].append(value.reshape(len(views), len(chunk), -1).mean(axis=0))
         return {key: np.concatenate(chunks[1:] or chunks) for key, chunks in parts.items()}
 
@@ -185,7 +180,7 @@ class Predictor:
         """The named face detector, built on first use (MTCNN takes seconds to build) and kept."""
         name = name or self.detector_name
         if name not in self._detectors:
-            self._detectors[name] = make_detector(name)
+            self._detectors[name] = make_detector(name, threads=self.threads)
         return self._detectors[name]
 
     def faces_and_crops(self, image: np.ndarray, detector: str | None = None) -> tuple[list, np.ndarray]:

@@ -27,7 +27,7 @@ from .model import build_model, precision_policy
 from .multiworker import chief_decides, is_chief, is_multiworker, prepare_for_multiworker, sync_with_chief
 from .plots import plot_curves
 from .predict import Predictor
-from .tflite import save_copy
+from .export import save_onnx_copy
 
 log = logging.getLogger("utk_cnn")
 
@@ -326,10 +326,10 @@ def save_inference_model(model: keras.Model, cfg: TrainConfig, path: Path) -> ke
         clean = keras.Model(clean.input, {k: v for k, v in clean.output.items() if k != "race_out"}, name=clean.name)
     with atomic_path(path) as tmp:
         clean.save(tmp)
-    save_copy(clean, path)  # the TFLite copy the Predictor runs small batches on
+    save_onnx_copy(clean, path)  # the copy the Predictor serves through onnxruntime, without TensorFlow
     return clean
 
 
 def summarize_model(model: keras.Model, split) -> dict:
     images, lab = split
-    return summarize_estimates(lab, Predictor(model).estimate(images))
+    return summarize_estimates(lab, Predictor.from_keras(model).estimate(images))

@@ -2,12 +2,13 @@
 
 A detector is any object with `detect(rgb_image) -> list[Face]` and `chip_landmarks`, the mean
 positions of its own landmarks on UTKFace chips (what `alignment.align_face` maps faces onto).
-Each lives in its own module, imported only when asked for: YuNet needs OpenCV alone, MTCNN
-and Haar build TensorFlow networks.
+Each lives in its own module, imported only when asked for: YuNet needs onnxruntime (or
+OpenCV's DNN), MTCNN and Haar build TensorFlow networks (`pip install utk-cnn[train]`).
 """
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import NamedTuple
 
 from .base import LANDMARK_NAMES, Face, suppress_overlaps  # noqa: F401
@@ -24,6 +25,8 @@ DETECTORS = {
     "yunet": DetectorSpec("yunet", "YunetDetector", {}, "photos, group photos and video (default)"),
     "yunet-fast": DetectorSpec("yunet", "YunetDetector", {"max_side": 320, "refine_below": 0},
                                "the webcam: one search at 320 px, a second look only at unsure faces"),
+    "yunet-opencv": DetectorSpec("yunet", "YunetDetector", {"engine": "opencv"},
+                                 "yunet run by OpenCV's cv2.FaceDetectorYN instead of onnxruntime (slower on Intel)"),
     "mtcnn": DetectorSpec("mtcnn", "MtcnnDetector", {}, "MTCNN, proposals on 640 px (slower)"),
     "mtcnn-fast": DetectorSpec("mtcnn", "MtcnnDetector", {"max_side": 320}, "MTCNN, proposals on 320 px"),
     "haar": DetectorSpec("haar", "HaarDetector", {}, "OpenCV's Haar cascade, refined by MTCNN: frontal faces only"),
@@ -31,10 +34,15 @@ DETECTORS = {
 DEFAULT_DETECTOR = "yunet"
 
 
-def make_detector(name: str = DEFAULT_DETECTOR, **options):
-    """A new detector by registry name; `options` override its defaults (for example max_side)."""
+def make_detector(name: str = DEFAULT_DETECTOR, threads: int | None = None, **options):
+    """A new detector by registry name; `options` override its defaults (for example max_side).
+
+    `threads` (cores one search may use) reaches the detectors that take it.
+    """
     if name not in DETECTORS:
         raise ValueError(f"unknown detector {name!r}: use one of {', '.join(DETECTORS)}")
     spec = DETECTORS[name]
-    module = importlib.import_module(f"{__name__}.{spec.module}")
-    return getattr(module, spec.cls)(**{**spec.options, **options})
+    cls = getattr(importlib.import_module(f"{__name__}.{spec.module}"), spec.cls)
+    if "threads" in inspect.signature(cls).parameters:
+        options["threads"] = threads
+    return cls(**{**spec.options, **options})
