@@ -12,23 +12,28 @@ import argparse
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import gradio as gr
 import pandas as pd
 
 from utk_cnn import Predictor
-from utk_cnn.browse import ALL, BANDS, SampleBrowser
+from utk_cnn.browse import ALL, BANDS
 from utk_cnn.config import GENDERS, RACES
-from utk_cnn.evaluate import format_report
-from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS
+from utk_cnn.detectors import DEFAULT_DETECTOR, available_detectors
 from utk_cnn.drawing import draw_faces
+from utk_cnn.evaluate import format_report
+from utk_cnn.examples import example_clip, example_photo
 from utk_cnn.images import ImageError, read_image
 from utk_cnn.io import read_json
 from utk_cnn.live_sessions import LiveSessions
+from utk_cnn.paths import ASSETS
 from utk_cnn.plots import PANELS, series_label
-from utk_cnn.predict import ASSETS
 from utk_cnn.video import VideoError, annotated_name, predict_video
+
+if TYPE_CHECKING:
+    from utk_cnn.browse import SampleBrowser
 
 STATIC = Path(__file__).resolve().parent / "static"
 DISPLAY_SIDE = 1280  # annotated images are shrunk to this for the browser
@@ -44,12 +49,7 @@ TRACK_COLUMNS = ["person", "age", "age range (80%)", "gender", "gender confidenc
 SAMPLE_COLUMNS = ["file", "true age", "predicted age", "error", "true gender", "predicted gender", "race"]
 
 
-def example_photo() -> str:
-    import matplotlib.cbook
-    return str(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
-
-
-class Demo:
+class Handlers:
     """State shared by the handlers: one loaded model, the optional dataset browser."""
 
     def __init__(self, model=None, data=None, run=None, webcam_detect_every: int = WEBCAM_DETECT_EVERY,
@@ -78,7 +78,7 @@ class Demo:
         # The photo reaches `read_image` as a plain file (PhotoInput does not decode it), so a
         # non-image or broken one gets the library's one-line message.
         if not path:
-            raise gr.Error("Upload, paste or pick a photo first.")
+            raise gr.Error("Upload, paste or pick a photo first.", print_exception=False)
         try:
             image = read_image(path)
         except ImageError as err:
@@ -110,7 +110,7 @@ class Demo:
     def video(self, path: str | None, detector: str):
         """An uploaded clip: its annotated WebM copy and one row per tracked person."""
         if not path:
-            raise gr.Error("Upload a video first.")
+            raise gr.Error("Upload a video first.", print_exception=False)
         out = tempfile.mkdtemp(prefix="utk-video-")
         try:
             result = predict_video(path, self.predictor, out=out, detector=detector, progress=False)
@@ -123,15 +123,22 @@ class Demo:
         return str(Path(out) / annotated_name(path)), pd.DataFrame(rows, columns=TRACK_COLUMNS), note
 
     # --- Validation samples ----------------------------------------------------------------
+    @staticmethod
+    def no_dataset_text() -> str:
+        """What the test-samples tab says where no dataset is configured (always, on a Space)."""
+        shipped = ASSETS / "metrics.json"
+        text = ("No dataset is configured here, so there are no faces to browse: UTKFace may not be "
+                "redistributed. Start the app with `--data path/to/UTKFace.tar.gz` (or a folder), or set "
+                "`UTK_DATA`, to browse the test split with true and predicted labels.")
+        if shipped.exists():
+            text += "\n\nThe shipped model on its test split:\n\n```\n" + format_report(read_json(shipped)) + "\n```"
+        return text
+
     def load_samples(self):
         if not self.data:
-            shipped = ASSETS / "metrics.json"
-            text = ("No dataset configured. Start the app with `--data path/to/UTKFace.tar.gz` (or a folder), "
-                    "or set `UTK_DATA`, to browse its test split.")
-            if shipped.exists():
-                text += "\n\nShipped model on its own test split:\n\n```\n" + format_report(read_json(shipped)) + "\n```"
-            return [], pd.DataFrame(columns=SAMPLE_COLUMNS), text
+            return [], pd.DataFrame(columns=SAMPLE_COLUMNS), self.no_dataset_text()
         if self.browser is None:
+            from utk_cnn.browse import SampleBrowser  # decodes the dataset (tf.data): only once asked for
             self.browser = SampleBrowser(self.data, self.predictor)
         return self.filter_samples("largest error", ALL, ALL, ALL)
 
@@ -188,8 +195,32 @@ def curve_plots(frames):
             gr.LinePlot(frame, x="epoch", y="value", color="series", title=title, height=260)
 
 
-def build_app(demo: Demo) -> gr.Blocks:
-    with gr.Blocks(title="utk-cnn: age and gender") as app:
+def ready(value):
+    """The tab's button, pressable once there is something to estimate."""
+    return gr.Button(interactive=value is not None)
+
+
+def test_samples(handlers: Handlers) -> None:
+    """The test split with true and predicted labels, sorted and filtered (needs --data)."""
+    gr.Markdown("Faces of the test split, which the model never trained on, with their true and predicted labels.")
+    with gr.Row():
+        sort = gr.Dropdown(["largest error", "smallest error", "age"], value="largest error", label="Sort by")
+        band = gr.Dropdown([ALL, *BANDS], value=ALL, label="Age band")
+        gender = gr.Dropdown([ALL, *GENDERS], value=ALL, label="Gender")
+        race = gr.Dropdown([ALL, *RACES], value=ALL, label="Race")
+    load = gr.Button("Load the test split", variant="primary")
+    with gr.Row():
+        gallery = gr.Gallery(label="Faces", columns=6, height=520)
+        report = gr.Markdown("Press the button to predict every face of the split (a minute on a CPU).")
+    samples = gr.Dataframe(headers=SAMPLE_COLUMNS, label="Predictions", interactive=False)
+    load.click(handlers.load_samples, None, [gallery, samples, report], api_visibility="private")
+    for control in (sort, band, gender, race):
+        control.change(handlers.filter_samples, [sort, band, gender, race], [gallery, samples, report],
+                       api_visibility="private")
+
+
+def build_app(handlers: Handlers) -> gr.Blocks:
+    with gr.Blocks(title="utk-cnn: age and gender") as demo:
         gr.Markdown("# utk-cnn\nAge and gender estimation from faces, trained on UTKFace. "
                     "Estimates only: see the About tab for what the model can and cannot do.")
         with gr.Tab("Photo"):
@@ -197,13 +228,14 @@ def build_app(demo: Demo) -> gr.Blocks:
                 photo_in = PhotoInput(label="Photo (JPEG, PNG, WebP, HEIC, AVIF, ...): upload, paste or snapshot",
                                       type="filepath", sources=["upload", "clipboard", "webcam"], elem_id="photo-upload")
                 photo_out = gr.Image(label="Faces found", interactive=False)
-            photo_btn = gr.Button("Estimate age and gender", variant="primary")
-            photo_note = gr.Markdown()
+            photo_btn = gr.Button("Estimate age and gender", variant="primary", interactive=False)
+            photo_note = gr.Markdown("Upload, paste or snapshot a photo, or pick the example below, then press the button.")
             faces_table = gr.Dataframe(headers=FACE_COLUMNS, label="Faces", interactive=False)
             faces_json = gr.JSON(label="Faces (JSON)")
             gr.Examples([[example_photo()]], inputs=photo_in, label="Example (public domain)")
-            photo_btn.click(demo.predict, photo_in, [photo_out, faces_json], api_name="predict").then(
-                lambda faces: (demo.face_table(faces), faces_note(faces)),
+            photo_in.change(ready, photo_in, photo_btn, api_visibility="private")
+            photo_btn.click(handlers.predict, photo_in, [photo_out, faces_json], api_name="predict").then(
+                lambda faces: (handlers.face_table(faces), faces_note(faces)),
                 faces_json, [faces_table, photo_note], api_visibility="private")
         with gr.Tab("Webcam"):
             gr.Markdown("Press **Start camera**. Your camera's picture stays on this page; about 25 times a second "
@@ -211,47 +243,37 @@ def build_app(demo: Demo) -> gr.Blocks:
                         "and estimates drawn over it. Nothing is stored. Each person gets an id and a steady "
                         f"estimate; a stream lasts up to {WEBCAM_TIME_LIMIT_S // 60} minutes.")
             gr.HTML((STATIC / "webcam.html").read_text(), js_on_load=(STATIC / "webcam.js").read_text(),
-                    server_functions=demo.server_functions(), elem_id="webcam-live")
+                    server_functions=handlers.server_functions(), elem_id="webcam-live")
         with gr.Tab("Video"):
             with gr.Row():
                 video_in = gr.File(label="Video (mp4, webm, mov, avi, mkv)", type="filepath", elem_id="video-upload")
                 video_out = gr.Video(label="Annotated video", interactive=False)
             with gr.Row():
-                video_detector = gr.Radio(list(DETECTORS), value=DEFAULT_DETECTOR, label="Face detector")
-                video_btn = gr.Button("Track and estimate", variant="primary")
-            video_note = gr.Markdown()
+                video_detector = gr.Radio(available_detectors(), value=DEFAULT_DETECTOR, label="Face detector")
+                video_btn = gr.Button("Track and estimate", variant="primary", interactive=False)
+            video_note = gr.Markdown("Upload a clip, or pick the example below, then press the button.")
             tracks = gr.Dataframe(headers=TRACK_COLUMNS, label="People", interactive=False)
-            video_btn.click(demo.video, [video_in, video_detector], [video_out, tracks, video_note], api_name="video")
-        with gr.Tab("Validation samples"):
-            with gr.Row():
-                sort = gr.Dropdown(["largest error", "smallest error", "age"], value="largest error", label="Sort by")
-                band = gr.Dropdown([ALL, *BANDS], value=ALL, label="Age band")
-                gender = gr.Dropdown([ALL, *GENDERS], value=ALL, label="Gender")
-                race = gr.Dropdown([ALL, *RACES], value=ALL, label="Race")
-            load = gr.Button("Load the test split")
-            with gr.Row():
-                gallery = gr.Gallery(label="Faces", columns=6, height=520)
-                report = gr.Markdown()
-            samples = gr.Dataframe(headers=SAMPLE_COLUMNS, label="Predictions", interactive=False)
-            load.click(demo.load_samples, None, [gallery, samples, report], api_visibility="private")
-            for control in (sort, band, gender, race):
-                control.change(demo.filter_samples, [sort, band, gender, race], [gallery, samples, report],
-                               api_visibility="private")
+            gr.Examples([[example_clip()]], inputs=video_in, label="Example (made from a public-domain photo)")
+            video_in.change(ready, video_in, video_btn, api_visibility="private")
+            video_btn.click(handlers.video, [video_in, video_detector], [video_out, tracks, video_note], api_name="video")
+        with gr.Tab("Test samples"):
+            if handlers.data:
+                test_samples(handlers)
+            else:
+                gr.Markdown(handlers.no_dataset_text())
         with gr.Tab("Training curves"):
             gr.Markdown("### Shipped model")
-            curve_plots(demo.curves(ASSETS / "history.json"))
-            if (ASSETS / "curves.png").exists():
-                gr.Image(str(ASSETS / "curves.png"), label="curves.png", interactive=False)
-            if demo.run:
-                gr.Markdown(f"### Run `{demo.run}`")
-                curve_plots(demo.curves(Path(demo.run) / "history.json"))
+            curve_plots(handlers.curves(ASSETS / "history.json"))
+            if handlers.run:
+                gr.Markdown(f"### Run `{handlers.run}`")
+                curve_plots(handlers.curves(Path(handlers.run) / "history.json"))
         with gr.Tab("About"):
             card = ASSETS / "MODEL_CARD.md"
             gr.Markdown(card.read_text() if card.exists() else "The model card is missing from assets/.")
             if (ASSETS / "reliability.png").exists():
                 gr.Image(str(ASSETS / "reliability.png"), label="Reliability of the gender confidence (test split)",
                          interactive=False)
-    return app
+    return demo
 
 
 def main(argv=None):
@@ -270,10 +292,10 @@ def main(argv=None):
     parser.add_argument("--no-mcp", action="store_true", help="do not serve the photo estimate as an MCP tool")
     args = parser.parse_args(argv)
     cv2.setNumThreads(args.threads)  # OpenCV's detector and warps; the model's share is the Predictor's
-    app = build_app(Demo(args.model, args.data, args.run, args.webcam_detect_every, args.webcam_streams,
-                         args.webcam_time_limit, args.threads))
-    app.queue(max_size=32, default_concurrency_limit=2)
-    app.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+    demo = build_app(Handlers(args.model, args.data, args.run, args.webcam_detect_every, args.webcam_streams,
+                          args.webcam_time_limit, args.threads))
+    demo.queue(max_size=32, default_concurrency_limit=2)
+    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), max_file_size="25mb",
                css_paths=[STATIC / "webcam.css"], mcp_server=not args.no_mcp)
 

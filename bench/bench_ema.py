@@ -26,6 +26,7 @@ def main():
     args = parser.parse_args()
 
     import keras
+
     from utk_cnn.config import TrainConfig
     from utk_cnn.evaluate import evaluate_corrupted, format_corruption_report
     from utk_cnn.train import save_inference_model

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-
 from photos import face_crop  # noqa: E402
 from synthetic import background  # noqa: E402
+
 from utk_cnn.engines import predict_files  # noqa: E402
 from utk_cnn.engines.ray_data import start_ray  # noqa: E402
 

@@ -12,20 +12,18 @@ model call. The peer is not a dependency: `python3 -m venv /tmp/agvenv &&
 """
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-
 from bench_yunet import cpu_name, median_ms  # noqa: E402
 from photos import grace_hopper  # noqa: E402
+
 from utk_cnn import Predictor  # noqa: E402
 from utk_cnn.alignment import align_face  # noqa: E402
 

@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from scenes import moving_scene, write_clip  # noqa: E402
+
 from utk_cnn import Predictor  # noqa: E402
 from utk_cnn.detectors import DEFAULT_DETECTOR  # noqa: E402
 from utk_cnn.video import predict_video  # noqa: E402

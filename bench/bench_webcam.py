@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-
 from chromium import chrome, open_tab, start_app  # noqa: E402
 from scenes import bounce_period, moving_scene, write_y4m  # noqa: E402
 

@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
-
 from bench_webcam import cpu_seconds  # noqa: E402
 from chromium import start_app  # noqa: E402
 from live_client import frame_data_url, live_component  # noqa: E402

@@ -19,8 +19,8 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
-
 from synthetic import background, group_scene, photo_scene, score_scenes, split_chips  # noqa: E402
+
 from utk_cnn import Predictor  # noqa: E402
 from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector  # noqa: E402
 

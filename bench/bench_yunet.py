@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-
 from photos import grace_hopper, group_photo  # noqa: E402
+
 from utk_cnn.detectors import make_detector  # noqa: E402
 from utk_cnn.detectors.yunet import OnnxYunet, OpenCVYunet, check_model  # noqa: E402
 

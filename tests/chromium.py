@@ -59,7 +59,13 @@ def chrome(*extra_flags: str, camera_feed: str | Path | None = None):
                   f"--use-file-for-fake-video-capture={camera_feed}"]
     for flag in flags:
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors and failed loads, for tests
     return webdriver.Chrome(service=Service(DRIVER), options=options)
+
+
+def page_errors(driver) -> list[str]:
+    """The console's errors since the last call: failed loads (404s) and uncaught page errors."""
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
 def open_tab(driver, title: str) -> None:

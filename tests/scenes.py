@@ -5,7 +5,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
 from photos import grace_hopper
 
 FACE_HEIGHT = 200

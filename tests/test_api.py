@@ -3,7 +3,6 @@ import cv2
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
-
 from photos import grace_hopper
 
 
@@ -65,6 +64,7 @@ def test_a_second_webcam_visitor_is_told_it_is_busy(small_app):
 
 def test_a_webcam_stream_that_reaches_its_time_limit_ends_with_a_message(small_app):
     import time
+
     from live_client import call, frame_data_url, live_component
     component, frame = live_component(small_app), frame_data_url(grace_hopper())
     assert call(small_app, "live_estimate", {"visitor": "long", "frame": frame}, component)["status"] == "ok"
@@ -76,6 +76,7 @@ def test_a_webcam_stream_that_reaches_its_time_limit_ends_with_a_message(small_a
 def test_the_photo_estimate_is_an_mcp_tool(app_server, tmp_path):
     import asyncio
     import base64
+
     from mcp import ClientSession
     from mcp.client.streamable_http import streamablehttp_client
     photo = tmp_path / "grace.jpg"

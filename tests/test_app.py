@@ -6,15 +6,15 @@ import cv2
 import gradio as gr
 import numpy as np
 import pytest
+from photos import grace_hopper, huge_photo
 
 import app
-from photos import grace_hopper, huge_photo
 
 
 @pytest.fixture(scope="module")
 def demo(trained_run):
     config = json.loads((trained_run / "config.json").read_text())
-    return app.Demo(model=str(trained_run), data=config["data"], run=str(trained_run))
+    return app.Handlers(model=str(trained_run), data=config["data"], run=str(trained_run))
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_validation_browser_filters_and_sorts(demo):
 
 
 def test_validation_tab_without_data_says_how_to_configure(trained_run):
-    bare = app.Demo(model=str(trained_run))
+    bare = app.Handlers(model=str(trained_run))
     bare.data = None
     gallery, table, text = bare.load_samples()
     assert gallery == [] and "--data" in text
@@ -121,10 +121,10 @@ def test_training_curves_of_a_refit_say_the_validation_images_were_trained_on(de
     config = json.loads((trained_run / "config.json").read_text())
     (tmp_path / "config.json").write_text(json.dumps({**config, "train_on_val": True}))
     frames = demo.curves(tmp_path / "history.json")
-    assert "validation (trained on: final refit)" in set(frames[0]["series"])
+    assert "validation faces (seen in training)" in set(frames[0]["series"])
 
 
 def test_app_builds_with_every_tab(demo):
     blocks = app.build_app(demo)
     labels = {getattr(b, "label", None) for b in blocks.blocks.values()}
-    assert {"Photo", "Webcam", "Video", "Validation samples", "Training curves", "About"} <= labels
+    assert {"Photo", "Webcam", "Video", "Test samples", "Training curves", "About"} <= labels

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import cv2
 import pytest
-
-from chromium import available, chrome, open_tab, start_webcam
+from chromium import available, chrome, open_tab, page_errors, start_webcam
 from photos import grace_hopper
 
 pytestmark = pytest.mark.skipif(not available(),
                                 reason="needs Debian's chromium and chromium-driver (installed by .ci/run)")
-TABS = ["Photo", "Webcam", "Video", "Validation samples", "Training curves", "About"]
+TABS = ["Photo", "Webcam", "Video", "Test samples", "Training curves", "About"]
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +81,22 @@ def test_every_tab_opens_without_error(server, browser):
     from selenium.webdriver.common.by import By
     browser.get(server)
     time.sleep(3)
+    page_errors(browser)  # what loading the page logged is checked below, with each tab's
+    errors = []
     for title in TABS:
         open_tab(browser, title)
+        time.sleep(1)
         body = browser.find_element(By.TAG_NAME, "body").text
         assert "Error" not in body, f"{title} tab shows an error"
+        errors += [f"{title}: {message}" for message in page_errors(browser)]
         _shot(browser, "tab_" + title.lower().replace(" ", "_"))
+    assert errors == []
+
+
+def test_the_page_loads_without_console_errors_or_failed_requests(server, browser):
+    browser.get(server)
+    time.sleep(4)
+    assert page_errors(browser) == []
 
 
 def _upload(driver, selector, path):

@@ -2,8 +2,15 @@
 import numpy as np
 import pytest
 
-from utk_cnn.calibration import (Calibration, age_interval, expected_calibration_error, fit_age_temperature,
-                                 fit_gender_temperature, interval_coverage, sharpen)
+from utk_cnn.calibration import (
+    Calibration,
+    age_interval,
+    expected_calibration_error,
+    fit_age_temperature,
+    fit_gender_temperature,
+    interval_coverage,
+    sharpen,
+)
 from utk_cnn.evaluate import summarize
 
 BINS = np.arange(117)

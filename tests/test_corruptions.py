@@ -2,8 +2,8 @@ import json
 
 import numpy as np
 import pytest
-
 from photos import face_crop
+
 from utk_cnn.cli import main
 from utk_cnn.corruptions import CORRUPTIONS, corrupt, corruption_names
 

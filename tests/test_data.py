@@ -1,12 +1,12 @@
 import logging
 
 import numpy as np
-import tensorflow as tf
 import pytest
+import tensorflow as tf
+from conftest import CORRUPT, synthetic_face
 
 from utk_cnn import augment as A
 from utk_cnn import data as D
-from conftest import CORRUPT, synthetic_face
 
 
 def test_parse_name_reads_age_gender_race():

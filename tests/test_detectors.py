@@ -2,8 +2,8 @@ import hashlib
 
 import numpy as np
 import pytest
-
 from photos import grace_hopper, group_photo, huge_photo, tilted
+
 from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector, yunet
 
 ALL = list(DETECTORS)

@@ -4,8 +4,8 @@ import json
 import cv2
 import numpy as np
 import pytest
-
 from photos import grace_hopper, group_photo, tilted
+
 from utk_cnn.cli import main
 
 ray = pytest.importorskip("ray")

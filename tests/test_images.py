@@ -3,9 +3,9 @@ import io
 import cv2
 import numpy as np
 import pytest
+from photos import grace_hopper
 from PIL import Image
 
-from photos import grace_hopper
 from utk_cnn import images as F
 
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-
 from live_client import frame_data_url
 from photos import grace_hopper
+
 from utk_cnn.live_sessions import BUSY, LiveSessions, decode_frame
 
 

@@ -10,7 +10,7 @@ def _layers_of(model, kind):
 
 
 def test_seed_matches_the_write_up_structure():
-    model = build_model("seed", 128)
+    model = build_model("writeup", 128)
     assert model.inputs[0].shape[1:] == (128, 128, 3)
     convs = _layers_of(model, keras.layers.Conv2D)
     age_branch = [c.filters for c in convs if c.kernel_regularizer is None]
@@ -26,11 +26,11 @@ def test_seed_matches_the_write_up_structure():
 
 
 def test_seed_parameter_count():
-    assert build_model("seed", 128).count_params() == 4_414_466
+    assert build_model("writeup", 128).count_params() == 4_414_466
 
 
 def test_models_take_raw_uint8_and_name_their_outputs():
-    for arch, size in (("seed", 64), ("utknet", 32), ("utkres", 32)):
+    for arch, size in (("writeup", 64), ("utknet", 32), ("utkres", 32)):
         model = build_model(arch, size)
         assert model.inputs[0].dtype == "uint8"
         out = model(np.full((2, size, size, 3), 255, np.uint8))
@@ -65,25 +65,9 @@ def test_saved_utknet_reports_the_median_age_and_keeps_the_mean():
     np.testing.assert_allclose(np.asarray(after["age_out"]), np.asarray(AgeMedian()(before["age_dist"])), rtol=1e-5)
 
 
-def test_utkens_trains_each_member_on_its_own_column():
-    outputs = build_model("utkens", 32)(np.zeros((2, 32, 32, 3), np.uint8))
-    assert outputs["gender_out"].shape == (2, 3) and outputs["age_out"].shape == (2, 3)
-    assert outputs["age_dist"].shape == (2, 3, MAX_AGE + 1)
-
-
-def test_saved_utkens_averages_its_members():
-    trained, saved = build_model("utkens", 32), build_model("utkens", 32, inference=True)
-    saved.set_weights(trained.get_weights())
-    images = np.random.default_rng(2).integers(0, 255, (2, 32, 32, 3), dtype=np.uint8)
-    before, after = trained(images), saved(images)
-    np.testing.assert_allclose(np.asarray(after["gender_out"])[:, 0], np.asarray(before["gender_out"]).mean(1),
-                               rtol=1e-5)
-    np.testing.assert_allclose(np.asarray(after["age_dist"]), np.asarray(before["age_dist"]).mean(1), atol=1e-6)
-
-
-def test_utkres_is_the_reference_resnet_at_96_px():
+def test_utkres_is_a_batch_normalised_resnet_at_96_px():
     model = build_model("utkres", 96)
-    assert model.count_params() == 1_801_099  # 1.80M, as issue 14's reference
+    assert model.count_params() == 1_801_099  # 1.80M
     assert len(_layers_of(model, keras.layers.BatchNormalization)) == 1 + 4 * 3  # stem, then 3 per block
     assert all(not conv.use_bias for conv in _layers_of(model, keras.layers.Conv2D))  # batch norm has the bias
 
@@ -101,7 +85,7 @@ def test_utkres_scales_its_input_to_minus_one_to_one():
 
 
 def test_architectures_are_registered_by_name():
-    assert {"seed", "utknet", "utkens", "utkens2", "utkres", "resnet18"} <= set(ARCHITECTURES)
+    assert {"writeup", "utknet", "utkres", "resnet18"} == set(ARCHITECTURES)
     with pytest.raises(ValueError, match="unknown architecture"):
         build_model("nope", 64)
 
@@ -111,3 +95,12 @@ def test_a_race_head_is_refused_where_the_builder_has_none():
     assert race_head_architectures() == ["resnet18", "utkres"]
     with pytest.raises(ValueError, match="race head is only built for resnet18, utkres"):
         build_model("utknet", 32, race_head=True)
+
+
+def test_seed_is_an_alias_of_the_writeups_network():
+    assert build_model("seed", 64).count_params() == build_model("writeup", 64).count_params()
+
+
+def test_the_cli_offers_exactly_the_registered_architectures():
+    from utk_cnn.config import ARCH_DEFAULTS
+    assert set(ARCH_DEFAULTS) == set(ARCHITECTURES)

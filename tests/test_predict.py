@@ -3,8 +3,8 @@ import json
 import cv2
 import numpy as np
 import pytest
-
 from photos import grace_hopper
+
 from utk_cnn import Predictor
 from utk_cnn.cli import main
 from utk_cnn.distribution import distribution_median, distribution_quantile

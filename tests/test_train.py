@@ -3,7 +3,6 @@ import json
 import numpy as np
 import pytest
 
-from utk_cnn import Predictor
 from utk_cnn.config import TrainConfig
 from utk_cnn.train import RunKeeper, train, warmup_cosine_lr
 
@@ -31,16 +30,6 @@ def test_config_records_the_split_and_resolved_defaults(trained_run):
     assert config["arch"] == "utknet" and config["image_size"] == 32 and config["optimizer"] == "adamw"
     assert config["split"]["test"] and config["split"]["val"]
     assert not set(config["split"]["test"]) & set(config["split"]["val"])
-
-
-def test_a_model_of_several_members_saves_one_averaged_model(utk_folder, tmp_path):
-    cfg = _small_config(utk_folder, tmp_path / "run")
-    cfg.arch = "utkens"
-    train(cfg, verbose=0)
-    age, p_female = Predictor.load(tmp_path / "run").predict_arrays(np.zeros((2, 32, 32, 3), np.uint8))
-    assert age.shape == (2,) and p_female.shape == (2,)
-    history = json.loads((tmp_path / "run" / "history.json").read_text())
-    assert 0.0 <= history["val_gender_out_accuracy"][0] <= 1.0
 
 
 def test_the_default_architecture_trains_on_its_recipe(utk_folder, tmp_path):
@@ -165,13 +154,13 @@ def test_time_budget_anneals_the_learning_rate_before_the_epochs_run_out():
 
 def test_a_config_saved_before_split_seed_existed_keeps_its_split():
     old = TrainConfig(data="d", out="o", seed=3).to_json()
-    del old["split_seed"]  # written when `seed` chose the split too
+    del old["split_seed"], old["config_version"]  # format 1: `seed` chose the split too
     assert TrainConfig.from_json(old).split_seed == 3
 
 
 def test_a_config_saved_before_condition_share_existed_keeps_half_of_each_batch():
     old = TrainConfig(data="d", out="o", augment="robust").to_json()
-    del old["condition_share"]  # written when robust always conditioned half of each batch
+    del old["condition_share"], old["config_version"]  # format 2: robust always conditioned half of each batch
     assert TrainConfig.from_json(old).condition_share == 0.5
 
 
@@ -185,9 +174,20 @@ def test_training_under_webcam_and_phone_conditions_runs(utk_folder, tmp_path):
 
 def test_a_config_saved_before_ema_and_race_heads_trains_without_them():
     old = TrainConfig(data="d", out="o").to_json()
-    del old["ema_momentum"], old["race_weight"]
+    del old["ema_momentum"], old["race_weight"], old["config_version"]
     cfg = TrainConfig.from_json(old).resolved()
     assert cfg.ema_momentum == 0 and cfg.race_weight == 0
+
+
+def test_a_config_is_upgraded_by_its_own_format_version():
+    old = {**TrainConfig(data="d", out="o", augment="robust").to_json(), "config_version": 2}
+    del old["condition_share"]
+    upgraded = TrainConfig.from_json(old)
+    assert upgraded.condition_share == 0.5 and upgraded.config_version == TrainConfig(data="d", out="o").config_version
+
+
+def test_a_run_of_the_writeups_network_saved_as_seed_still_resolves():
+    assert TrainConfig(data="d", out="o", arch="seed").resolved().arch == "writeup"
 
 
 def test_moving_average_and_race_head_train_and_ship_age_and_gender_only(utk_folder, tmp_path):
@@ -205,6 +205,7 @@ def test_moving_average_and_race_head_train_and_ship_age_and_gender_only(utk_fol
 
 def test_the_kept_weights_are_the_moving_average_not_the_last_step(utk_folder, tmp_path):
     import keras
+
     from utk_cnn.model import build_model
     cfg = TrainConfig(data=str(utk_folder), out=str(tmp_path / "run"), image_size=32, epochs=1, batch_size=4,
                       val_fraction=0.2, test_fraction=0.2, ema_momentum=0.9)  # several steps: the average lags

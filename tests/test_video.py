@@ -3,8 +3,8 @@ import json
 
 import cv2
 import pytest
-
 from scenes import blank_scene, moving_scene, write_clip
+
 from utk_cnn.cli import main
 
 

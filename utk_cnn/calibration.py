@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import read_json, write_json
 from .distribution import distribution_median, distribution_quantile
+from .io import read_json, write_json
 
 AGE_RANGE_SHARE = 0.8  # the central interval reported as a face's age range
 ECE_BINS = 10

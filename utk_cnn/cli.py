@@ -6,7 +6,8 @@ import json
 import logging
 import sys
 
-from .config import AUGMENT_MODES, CONDITION_SHARE, TTA_MODES
+from . import __version__
+from .config import ARCH_DEFAULTS, AUGMENT_MODES, CONDITION_SHARE, DEFAULT_ARCH, TTA_MODES
 from .detectors import DEFAULT_DETECTOR, DETECTORS
 from .engines import DEFAULT_ENGINE, ENGINES
 from .export import FORMATS
@@ -15,34 +16,53 @@ from .io import quiet_tensorflow
 log = logging.getLogger("utk_cnn")
 
 
+def per_arch(option: str) -> str:
+    """An option's default for each architecture, for --help: 'default: utkres 40, utknet 45, ...'."""
+    values = {arch: defaults.get(option) for arch, defaults in ARCH_DEFAULTS.items()}
+    if len(set(map(str, values.values()))) == 1:
+        return f"default {next(iter(values.values()))}"
+    ordered = [DEFAULT_ARCH] + sorted(a for a in values if a != DEFAULT_ARCH)
+    return "default " + ", ".join(f"{arch} {values[arch]}" for arch in ordered)
+
+
 def _add_train(sub):
-    p = sub.add_parser("train", help="train a model into a run folder")
+    p = sub.add_parser("train", help="train a model into a run folder",
+                       description="Options left out take the architecture's own defaults, listed with each.")
     p.add_argument("--data", help="UTKFace folder or .tar.gz/.zip archive (with --resume: the run's own)")
     p.add_argument("--out", required=True, help="run folder, e.g. runs/NAME")
-    p.add_argument("--arch", default=None, help="architecture (seed, utknet, utkens, utkens2, utkres, resnet18); default utkres")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--image-size", type=int)
-    p.add_argument("--learning-rate", "--lr", type=float)
-    p.add_argument("--optimizer", choices=["adam", "adamw"])
-    p.add_argument("--gender-weight", type=float, help="weight of the gender loss (utkres: 10)")
-    p.add_argument("--age-dist-weight", type=float, help="weight of the label-distribution age loss (utkres, utknet: 1)")
+    p.add_argument("--arch", default=DEFAULT_ARCH, metavar="ARCH",
+                   help=f"{', '.join(sorted(ARCH_DEFAULTS))} (default {DEFAULT_ARCH}; writeup: the original "
+                        "write-up's CNN, also called seed)")
+    p.add_argument("--epochs", type=int, help=per_arch("epochs"))
+    p.add_argument("--batch-size", type=int, help=per_arch("batch_size"))
+    p.add_argument("--image-size", type=int, help=f"input side in pixels ({per_arch('image_size')})")
+    p.add_argument("--learning-rate", "--lr", type=float, help=f"peak learning rate ({per_arch('learning_rate')})")
+    p.add_argument("--optimizer", choices=["adam", "adamw"], help=f"adamw warms up then decays ({per_arch('optimizer')})")
+    p.add_argument("--gender-weight", type=float, help=f"weight of the gender loss ({per_arch('gender_weight')})")
+    p.add_argument("--age-dist-weight", type=float,
+                   help=f"weight of the label-distribution age loss, 0: none ({per_arch('age_dist_weight')})")
     p.add_argument("--ema", type=float, dest="ema_momentum", metavar="MOMENTUM",
-                   help="keep a moving average of the weights (e.g. 0.999), validate and ship it (utkres: 0.999; 0: off)")
+                   help=f"keep a moving average of the weights, validate and ship it; 0: off ({per_arch('ema_momentum')})")
     p.add_argument("--race-weight", type=float, metavar="W",
-                   help="utkres, resnet18: train an auxiliary race head with this loss weight (their default 1; 0: none; never shipped)")
-    p.add_argument("--patience", type=int)
-    p.add_argument("--augment", choices=list(AUGMENT_MODES))
+                   help="utkres, resnet18: an auxiliary race head's loss weight, never shipped; 0: none "
+                        f"({per_arch('race_weight')})")
+    p.add_argument("--patience", type=int, help=f"epochs without a better validation loss before stopping "
+                                                f"({per_arch('patience')})")
+    p.add_argument("--augment", choices=list(AUGMENT_MODES), help=per_arch("augment"))
     p.add_argument("--condition-share", type=float, default=CONDITION_SHARE, metavar="F",
-                   help="--augment robust: share of each batch put under a webcam or phone condition (default %(default)s)")
-    p.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"])
-    p.add_argument("--seed", type=int, default=0, help="weight initialisation, shuffling and augmentation")
+                   help="robust, robust_wide: share of each batch put under a webcam or phone condition "
+                        "(default %(default)s)")
+    p.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"],
+                   help=per_arch("precision"))
+    p.add_argument("--seed", type=int, default=0, help="weight initialisation, shuffling and augmentation (default 0)")
     p.add_argument("--split-seed", type=int, default=0, help="the train/validation/test split (default 0)")
-    p.add_argument("--limit", type=int, help="use only N images, for quick runs")
-    p.add_argument("--time-limit", type=float, dest="time_limit_min", help="wall-clock budget in minutes: no epoch starts that would end past it (0: none)")
+    p.add_argument("--limit", type=int, help="use only N images, for quick runs (default: all)")
+    p.add_argument("--time-limit", type=float, dest="time_limit_min", metavar="MINUTES",
+                   help="wall-clock budget: no epoch starts that would end past it (default: none)")
     p.add_argument("--train-on-val", action="store_true",
                    help="final refit: train on the training and validation splits, keep the last epoch")
-    p.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"])
+    p.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"],
+                   help="tf.distribute strategy (default %(default)s; multiworker reads TF_CONFIG)")
     p.add_argument("--resume", action="store_true",
                    help="continue the interrupted run in --out with its saved options; only --data, --epochs "
                         "and --time-limit may change")
@@ -100,7 +120,8 @@ def _add_export(sub):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="utk-cnn", description="Age and gender estimation trained on UTKFace.")
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug messages on stderr")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     _add_evaluate(sub)
@@ -112,13 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_train(args) -> int:
     quiet_tensorflow()
-    from .config import DEFAULT_ARCH, TrainConfig
+    from .config import TrainConfig
     from .train import train
     if not args.data and not args.resume:
         raise ValueError("--data is required (except with --resume)")
     fields = {k: v for k, v in vars(args).items() if k not in ("command", "resume", "verbose")}
     fields["data"] = fields["data"] or ""
-    fields["arch"] = fields["arch"] or DEFAULT_ARCH
     train(TrainConfig(**fields), resume=args.resume)
     return 0
 

@@ -15,19 +15,20 @@ DEFAULT_ARCH = "utkres"
 # robust: photo with rotations up to 20 degrees, then webcam and phone conditions (augment.random_conditions);
 # robust_wide: robust with zoom-outs to 80% of the face's size (looser detector crops) and masks twice as often.
 AUGMENT_MODES = ("none", "flip", "full", "photo", "crop", "robust", "robust_wide")
-CONDITION_SHARE = 0.25  # robust: the share of each batch put under a condition (chosen on validation, session 10)
+CONDITION_SHARE = 0.25  # robust: the share of each batch put under a condition (chosen on validation)
+CONFIG_VERSION = 4  # the run-config format; runs saved in earlier formats still resume (`upgraded`)
 TTA_MODES = ("none", "flip", "shifts")  # test-time augmentation: the views of a face the Predictor averages
 # Options a resumed run may change: where the data lives and how long to train, not what is trained.
 RESUME_OVERRIDES = ("data", "epochs", "time_limit_min")
 
-# Per-architecture defaults: `seed` reproduces the write-up, `utknet` was our first network,
-# `utkres` (the default) is the batch-normalised ResNet at 96 px of issue 14's reference, trained
-# since session 11 with webcam and phone conditions on a quarter of each batch (`robust`), and since
-# session 13 with looser crops and more masks (`robust_wide`), a weight average and a race head.
+# Per-architecture defaults. `writeup` is the original write-up's two-branch CNN, reproduced as
+# written; `utknet` a norm-free CNN at 64 px; `utkres` (the default) a batch-normalised ResNet at
+# 96 px, trained with webcam and phone conditions on a quarter of each batch, looser crops and more
+# masks (`robust_wide`), a moving average of its weights and an auxiliary race head.
 _COMMON = dict(warmup_steps=None, min_lr_fraction=0.01, age_mae_weight=1.0, age_dist_weight=0.0,
                dedupe_train=True, ema_momentum=0.0, race_weight=0.0)
 ARCH_DEFAULTS = {
-    "seed": dict(_COMMON, image_size=128, epochs=50, batch_size=32, learning_rate=1e-3, optimizer="adam",
+    "writeup": dict(_COMMON, image_size=128, epochs=50, batch_size=32, learning_rate=1e-3, optimizer="adam",
                  patience=20, augment="flip", precision="float32", weight_decay=0.0, gender_weight=1.0),
     "utknet": dict(_COMMON, image_size=64, epochs=45, batch_size=64, learning_rate=2e-3, optimizer="adamw",
                    patience=45, augment="photo", precision="auto", weight_decay=5e-4,
@@ -41,8 +42,7 @@ ARCH_DEFAULTS = {
 # but without the weight average: it fits a quarter of utkres' epochs in the hour, and an average of
 # the last thousand steps would reach back into its first epochs.
 ARCH_DEFAULTS["resnet18"] = dict(ARCH_DEFAULTS["utkres"], ema_momentum=0.0)
-# Several utknets in one model (model.build_members) train on the same recipe.
-ARCH_DEFAULTS["utkens"] = ARCH_DEFAULTS["utkens2"] = dict(ARCH_DEFAULTS["utknet"])
+ARCH_ALIASES = {"seed": "writeup"}  # the write-up's network was first called `seed`; old runs still resume
 
 
 @dataclass
@@ -82,30 +82,46 @@ class TrainConfig:
                                           # (validation curves then show seen images; test stays unseen)
     strategy: str = "default"             # tf.distribute: "default", "mirrored" or "multiworker"
     split: dict = field(default_factory=dict)  # filled in by training: the file names of val and test
+    config_version: int = CONFIG_VERSION  # the format this config was saved in
 
     def resolved(self) -> "TrainConfig":
         """Fill every option left as None from the architecture's defaults."""
-        if self.arch not in ARCH_DEFAULTS:
+        arch = ARCH_ALIASES.get(self.arch, self.arch)
+        if arch not in ARCH_DEFAULTS:
             raise ValueError(f"unknown architecture {self.arch!r}; choose one of {sorted(ARCH_DEFAULTS)}")
-        defaults = ARCH_DEFAULTS[self.arch]
+        defaults = ARCH_DEFAULTS[arch]
         filled = {k: (defaults[k] if getattr(self, k) is None and k in defaults else getattr(self, k))
                   for k in (f.name for f in dataclasses.fields(self))}
-        return TrainConfig(**filled)
+        return TrainConfig(**{**filled, "arch": arch})
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> "TrainConfig":
-        if "split_seed" not in data:  # saved before session 7, when `seed` also chose the split
-            data = {**data, "split_seed": data.get("seed", 0)}
-        if "condition_share" not in data:  # saved in session 10 before the share was an option: half
-            data = {**data, "condition_share": 0.5}
-        for option in ("ema_momentum", "race_weight"):  # saved before session 12: neither was used
-            data = {option: 0.0, **data}
+        data = upgraded(data)
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
     @classmethod
     def load(cls, path: str | Path) -> "TrainConfig":
         return cls.from_json(json.loads(Path(path).read_text()))
+
+
+def upgraded(data: dict) -> dict:
+    """A run config of any earlier format in today's, each missing option set to what that run trained with."""
+    version = data.get("config_version") or _format_without_version(data)
+    if version < 2:  # format 1: `seed` also chose the split
+        data = {**data, "split_seed": data.get("seed", 0)}
+    if version < 3:  # format 2: `robust` put half of each batch under a condition
+        data = {**data, "condition_share": 0.5}
+    if version < 4:  # format 3 may lack the weight average and the race head: neither was used then
+        data = {"ema_momentum": 0.0, "race_weight": 0.0, **data}
+    return {**data, "config_version": CONFIG_VERSION}
+
+
+def _format_without_version(data: dict) -> int:
+    """The format of a config saved before configs carried their version, told by the options it has."""
+    if "split_seed" not in data:
+        return 1
+    return 2 if "condition_share" not in data else 3

@@ -17,19 +17,13 @@ def age_distribution_loss(y_true, y_pred, sigma: float = 2.0):
     age = ops.clip(ops.cast(ops.reshape(y_true, (-1, 1)), "float32"), 0.0, float(MAX_AGE))
     target = ops.exp(-0.5 * ops.square((ages - age) / sigma))
     target = target / ops.sum(target, axis=-1, keepdims=True)
-    if len(y_pred.shape) == 3:  # (N, members, bins): every member is scored on the same target
-        target = ops.expand_dims(target, 1)
     probs = ops.clip(ops.cast(y_pred, "float32"), 1e-7, 1.0)
     return -ops.sum(target * ops.log(probs), axis=-1)
 
 
 @keras.saving.register_keras_serializable(package="utk_cnn")
 def gender_loss(y_true, y_pred):
-    """Binary cross-entropy whose one label column scores every column of predictions.
-
-    A model of several members predicts one column per member (`build_members`); each
-    member is scored on the same label, as if trained alone.
-    """
+    """Binary cross-entropy in float32, whatever precision the model trains in."""
     y_pred = ops.cast(y_pred, "float32")
-    y_true = ops.broadcast_to(ops.cast(y_true, "float32"), ops.shape(y_pred))
+    y_true = ops.reshape(ops.cast(y_true, "float32"), ops.shape(y_pred))
     return keras.losses.binary_crossentropy(y_true, y_pred)

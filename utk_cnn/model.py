@@ -16,7 +16,7 @@ import numpy as np
 from keras import layers
 from keras.regularizers import l2
 
-from .config import RACES
+from .config import ARCH_ALIASES, RACES
 from .distribution import distribution_median
 
 ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {}
@@ -47,6 +47,7 @@ def build_model(arch: str, image_size: int, inference: bool = False, race_head: 
 
     `race_head` adds an auxiliary race output for training (`race_out`); it never reaches a saved model.
     """
+    arch = ARCH_ALIASES.get(arch, arch)
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {sorted(ARCHITECTURES)}")
     if race_head:
@@ -75,7 +76,7 @@ def _conv_bn_pool(x, filters, regularizer=None):
     return layers.MaxPooling2D(2)(x)
 
 
-@register("seed")
+@register("writeup")
 def build_seed(image_size: int = 128, inference: bool = False) -> keras.Model:
     """The write-up's two-branch CNN, layer for layer (augmentation lives in the input pipeline).
 
@@ -102,7 +103,7 @@ def build_seed(image_size: int = 128, inference: bool = False) -> keras.Model:
     gender = layers.Dense(128, activation="relu")(layers.Flatten()(gender))
     gender = layers.Dropout(0.3)(gender)
     gender_out = layers.Dense(1, activation="sigmoid", name="gender_out")(gender)
-    return keras.Model(inputs, {"gender_out": gender_out, "age_out": age_out}, name="seed")
+    return keras.Model(inputs, {"gender_out": gender_out, "age_out": age_out}, name="writeup")
 
 
 def _residual_block(x, filters, stride):
@@ -179,46 +180,6 @@ def build_utknet(image_size: int = 64, widths=(32, 64, 128, 256), inference: boo
     gender_out, age_dist = _utknet_heads(x, widths)
     outputs = _model_outputs(gender_out, age_dist, inference)
     return keras.Model(inputs, outputs, name="utknet")
-
-
-def build_members(image_size: int, members: int, widths, inference: bool = False) -> keras.Model:
-    """`members` independent utknets in one model: each is trained on its own loss, their predictions averaged.
-
-    Averaging networks that differ only in their random start cuts both errors (docs/benchmarks.md),
-    and in one model they share the input pipeline and train in one run. While training, every
-    output carries one column per member, so each member's loss is its own, as if trained alone;
-    the saved (inference) model averages their gender probabilities and age distributions.
-    Each member is a nested model (`member_i`), so both graphs list the same weights in the same
-    order and `set_weights` carries a trained model into its saved form.
-    """
-    inputs, x = _scaled_input(image_size)
-    scaled = keras.Input(shape=(image_size, image_size, 3), name="scaled")
-    heads = [keras.Model(scaled, _utknet_heads(scaled, widths), name=f"member_{i}")(x) for i in range(members)]
-    genders, dists = [g for g, _ in heads], [d for _, d in heads]
-    if inference:
-        gender_out = layers.Average(name="gender_out", dtype="float32")(genders)
-        age_dist = layers.Average(name="age_dist", dtype="float32")(dists)
-        outputs = _model_outputs(gender_out, age_dist, inference)
-    else:
-        gender_out = layers.Concatenate(name="gender_out", dtype="float32")(genders)  # (N, members)
-        stacked = [layers.Reshape((1, MAX_AGE + 1))(d) for d in dists]
-        age_dist = layers.Concatenate(axis=1, name="age_dist", dtype="float32")(stacked)  # (N, members, bins)
-        ages = age_expectation_layer("member_ages")(age_dist)  # (N, members, 1)
-        outputs = {"gender_out": gender_out, "age_dist": age_dist,
-                   "age_out": layers.Reshape((members,), name="age_out")(ages)}
-    return keras.Model(inputs, outputs, name="utkens")
-
-
-@register("utkens")
-def build_utkens(image_size: int = 64, inference: bool = False) -> keras.Model:
-    """Three half-width utknets averaged: level with one utknet trained for the same hour (docs/benchmarks.md)."""
-    return build_members(image_size, 3, (16, 32, 64, 128), inference=inference)
-
-
-@register("utkens2")
-def build_utkens2(image_size: int = 64, inference: bool = False) -> keras.Model:
-    """Two three-quarter-width utknets averaged: also level with one utknet trained for the same hour."""
-    return build_members(image_size, 2, (24, 48, 96, 192), inference=inference)
 
 
 def _conv_bn(x, filters, kernel, stride=1, relu=True):

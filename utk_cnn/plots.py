@@ -1,4 +1,4 @@
-"""The write-up's four learning curves, as a PNG people can glance at."""
+"""Four learning curves (gender loss and accuracy, age distribution loss and MAE), as a PNG people can glance at."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,16 +13,17 @@ from .io import atomic_path  # noqa: E402
 PANELS = (
     ("gender_out_loss", "Gender loss"),
     ("gender_out_accuracy", "Gender accuracy"),
-    ("age_out_loss", "Age loss"),
+    ("age_dist_loss", "Age distribution loss"),  # networks without an age distribution leave this panel blank
     ("age_out_mae", "Age MAE (years)"),
 )
 
 
 def series_label(prefix: str, refit: bool = False) -> str:
-    """The legend name of a history series: a final refit's validation images were trained on, so it says so."""
+    """The legend name of a history series. A final refit trains on its validation faces too, so there
+    that series shows faces it has seen, and says so."""
     if not prefix:
         return "training"
-    return "validation (trained on: final refit)" if refit else "validation"
+    return "validation faces (seen in training)" if refit else "validation"
 
 
 def plot_curves(history: dict, path: str | Path, title: str = "", refit: bool = False) -> None:

@@ -21,13 +21,13 @@ import tensorflow as tf
 from . import data as D
 from .config import RESUME_OVERRIDES, TrainConfig
 from .evaluate import summarize_estimates
+from .export import save_onnx_copy
 from .io import atomic_path, read_json, write_json
 from .losses import age_distribution_loss, gender_loss
 from .model import build_model, precision_policy
 from .multiworker import chief_decides, is_chief, is_multiworker, prepare_for_multiworker, sync_with_chief
 from .plots import plot_curves
 from .predict import Predictor
-from .export import save_onnx_copy
 
 log = logging.getLogger("utk_cnn")
 

@@ -8,6 +8,7 @@ OpenCV's DNN), MTCNN and Haar build TensorFlow networks (`pip install utk-cnn[tr
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 from typing import NamedTuple
 
@@ -19,6 +20,7 @@ class DetectorSpec(NamedTuple):
     cls: str
     options: dict
     use: str           # one line for --help and the README
+    needs: tuple = ()  # packages beyond the serving ones (pip install utk-cnn[train])
 
 
 DETECTORS = {
@@ -27,11 +29,18 @@ DETECTORS = {
                                "the webcam: one search at 320 px, a second look only at unsure faces"),
     "yunet-opencv": DetectorSpec("yunet", "YunetDetector", {"engine": "opencv"},
                                  "yunet run by OpenCV's cv2.FaceDetectorYN instead of onnxruntime (slower on Intel)"),
-    "mtcnn": DetectorSpec("mtcnn", "MtcnnDetector", {}, "MTCNN, proposals on 640 px (slower)"),
-    "mtcnn-fast": DetectorSpec("mtcnn", "MtcnnDetector", {"max_side": 320}, "MTCNN, proposals on 320 px"),
-    "haar": DetectorSpec("haar", "HaarDetector", {}, "OpenCV's Haar cascade, refined by MTCNN: frontal faces only"),
+    "mtcnn": DetectorSpec("mtcnn", "MtcnnDetector", {}, "MTCNN, proposals on 640 px (slower)", ("tensorflow", "mtcnn")),
+    "mtcnn-fast": DetectorSpec("mtcnn", "MtcnnDetector", {"max_side": 320}, "MTCNN, proposals on 320 px",
+                               ("tensorflow", "mtcnn")),
+    "haar": DetectorSpec("haar", "HaarDetector", {}, "OpenCV's Haar cascade, refined by MTCNN: frontal faces only",
+                         ("tensorflow", "mtcnn")),
 }
 DEFAULT_DETECTOR = "yunet"
+
+
+def available_detectors() -> list[str]:
+    """The detectors whose packages are installed here (a Space without TensorFlow has the YuNet ones)."""
+    return [name for name, spec in DETECTORS.items() if all(importlib.util.find_spec(p) for p in spec.needs)]
 
 
 def make_detector(name: str = DEFAULT_DETECTOR, threads: int | None = None, **options):

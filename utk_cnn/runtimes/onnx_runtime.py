@@ -22,6 +22,9 @@ def session(model: str | Path | bytes, threads: int | None = None) -> ort.Infere
     options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
     options.inter_op_num_threads = 1
     options.log_severity_level = QUIET
+    # Idle pool threads would spin for work; with two sessions (detector and network) on two cores
+    # they take turns spinning against each other: a 640x480 photo took 23 ms with, 13 without.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     source = model if isinstance(model, bytes) else str(model)
     return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
 
