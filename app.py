@@ -19,21 +19,21 @@ import gradio as gr
 import pandas as pd
 
 from utk_cnn import Predictor
-from utk_cnn.browse import ALL, BANDS
-from utk_cnn.config import GENDERS, RACES
-from utk_cnn.detectors import DEFAULT_DETECTOR, available_detectors
-from utk_cnn.drawing import draw_faces
-from utk_cnn.evaluate import format_report
+from utk_cnn.evaluation.browse import ALL, BANDS
+from utk_cnn.evaluation.evaluate import format_report
+from utk_cnn.evaluation.plots import PANELS, series_label
 from utk_cnn.examples import example_clip, example_photo
-from utk_cnn.images import ImageError, read_image
+from utk_cnn.faces.detectors import DEFAULT_DETECTOR, available_detectors
+from utk_cnn.faces.drawing import draw_faces
+from utk_cnn.faces.images import ImageError, read_image
 from utk_cnn.io import read_json
-from utk_cnn.live_sessions import LiveSessions
+from utk_cnn.labels import GENDERS, RACES
+from utk_cnn.live.sessions import LiveSessions
+from utk_cnn.live.video import VideoError, annotated_name, predict_video
 from utk_cnn.paths import ASSETS
-from utk_cnn.plots import PANELS, series_label
-from utk_cnn.video import VideoError, annotated_name, predict_video
 
 if TYPE_CHECKING:
-    from utk_cnn.browse import SampleBrowser
+    from utk_cnn.evaluation.browse import SampleBrowser
 
 STATIC = Path(__file__).resolve().parent / "static"
 DISPLAY_SIDE = 1280  # annotated images are shrunk to this for the browser
@@ -138,7 +138,7 @@ class Handlers:
         if not self.data:
             return [], pd.DataFrame(columns=SAMPLE_COLUMNS), self.no_dataset_text()
         if self.browser is None:
-            from utk_cnn.browse import SampleBrowser  # decodes the dataset (tf.data): only once asked for
+            from utk_cnn.evaluation.browse import SampleBrowser  # decodes the dataset (tf.data): only once asked for
             self.browser = SampleBrowser(self.data, self.predictor)
         return self.filter_samples("largest error", ALL, ALL, ALL)
 

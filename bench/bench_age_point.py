@@ -20,10 +20,10 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import utk_cnn  # noqa: E402,F401  (registers the layers our saved models use)
-from utk_cnn.data import decode_records, labels  # noqa: E402
-from utk_cnn.evaluate import split_records_of  # noqa: E402
-from utk_cnn.model import distribution_median  # noqa: E402
-from utk_cnn.predict import resolve_model_path  # noqa: E402
+from utk_cnn.evaluation.evaluate import split_records_of  # noqa: E402
+from utk_cnn.inference.predictor import resolve_model_path  # noqa: E402
+from utk_cnn.training.data import decode_records, labels  # noqa: E402
+from utk_cnn.training.model import distribution_median  # noqa: E402
 
 
 def main():

@@ -27,9 +27,9 @@ def main():
 
     import keras
 
-    from utk_cnn.config import TrainConfig
-    from utk_cnn.evaluate import evaluate_corrupted, format_corruption_report
-    from utk_cnn.train import save_inference_model
+    from utk_cnn.evaluation.evaluate import evaluate_corrupted, format_corruption_report
+    from utk_cnn.training.config import TrainConfig
+    from utk_cnn.training.train import save_inference_model
 
     run = Path(args.run)
     cfg = TrainConfig.load(run / "config.json")

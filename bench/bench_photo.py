@@ -25,7 +25,7 @@ from bench_yunet import cpu_name, median_ms  # noqa: E402
 from photos import grace_hopper  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
-from utk_cnn.alignment import align_face  # noqa: E402
+from utk_cnn.faces.alignment import align_face  # noqa: E402
 
 PEER = """
 import json, sys, time

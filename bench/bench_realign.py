@@ -18,10 +18,10 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
-from utk_cnn.alignment import align_face  # noqa: E402
-from utk_cnn.data import decode_records, labels  # noqa: E402
-from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector  # noqa: E402
-from utk_cnn.evaluate import split_records_of  # noqa: E402
+from utk_cnn.evaluation.evaluate import split_records_of  # noqa: E402
+from utk_cnn.faces.alignment import align_face  # noqa: E402
+from utk_cnn.faces.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector  # noqa: E402
+from utk_cnn.training.data import decode_records, labels  # noqa: E402
 
 BORDERS = {"gray": dict(borderType=cv2.BORDER_CONSTANT, value=(90, 90, 90)), "reflect": dict(borderType=cv2.BORDER_REFLECT)}
 

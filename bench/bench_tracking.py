@@ -20,12 +20,12 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
-from utk_cnn.config import TTA_MODES  # noqa: E402
-from utk_cnn.data import decode_records, labels  # noqa: E402
-from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS  # noqa: E402
-from utk_cnn.evaluate import split_records_of  # noqa: E402
-from utk_cnn.live import FrameAnnotator  # noqa: E402
-from utk_cnn.tracking import FaceTracker  # noqa: E402
+from utk_cnn.evaluation.evaluate import split_records_of  # noqa: E402
+from utk_cnn.faces.detectors import DEFAULT_DETECTOR, DETECTORS  # noqa: E402
+from utk_cnn.inference.predictor import TTA_MODES  # noqa: E402
+from utk_cnn.live.annotator import FrameAnnotator  # noqa: E402
+from utk_cnn.live.tracking import FaceTracker  # noqa: E402
+from utk_cnn.training.data import decode_records, labels  # noqa: E402
 
 
 def webcam_clip(chip, rng, frames=30, size=180):

@@ -21,10 +21,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 CASE = """
 import sys, time
 import numpy as np
-from utk_cnn.config import TrainConfig
-from utk_cnn import data as D
-from utk_cnn.model import build_model
-from utk_cnn.train import compile_model
+from utk_cnn.training.config import TrainConfig
+from utk_cnn.training.data import make_dataset
+from utk_cnn.training.model import build_model
+from utk_cnn.training.train import compile_model
 case, arch, augment, batches, jit = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1"
 cfg = TrainConfig(data="", out="", arch=arch, augment=augment).resolved()
 n = cfg.batch_size * batches
@@ -35,7 +35,7 @@ lab = {"age": rng.integers(1, 90, n).astype("float32"), "gender": rng.integers(0
 model = build_model(arch, cfg.image_size)
 compile_model(model, cfg)
 model.jit_compile = jit
-ds = D.make_dataset(images, lab, model.output_names, cfg.batch_size, training=True,
+ds = make_dataset(images, lab, model.output_names, cfg.batch_size, training=True,
                     augment="none" if case == "step" else cfg.augment,
                     condition_share=cfg.condition_share)
 if case == "pipeline":

@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from utk_cnn.config import TrainConfig
-from utk_cnn.train import train
+from utk_cnn.training.config import TrainConfig
+from utk_cnn.training.train import train
 
 
 def main():

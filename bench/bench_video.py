@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from scenes import moving_scene, write_clip  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
-from utk_cnn.detectors import DEFAULT_DETECTOR  # noqa: E402
-from utk_cnn.video import predict_video  # noqa: E402
+from utk_cnn.faces.detectors import DEFAULT_DETECTOR  # noqa: E402
+from utk_cnn.live.video import predict_video  # noqa: E402
 
 
 def main():

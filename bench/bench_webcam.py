@@ -74,8 +74,8 @@ def median_ms(fn, repeats=50) -> float:
 
 def server_share(send_side: int) -> dict:
     from utk_cnn import Predictor
-    from utk_cnn.live import FrameAnnotator
-    from utk_cnn.live_sessions import decode_frame
+    from utk_cnn.live.annotator import FrameAnnotator
+    from utk_cnn.live.sessions import decode_frame
     frames = [cv2.resize(f, (send_side, send_side * 3 // 4), interpolation=cv2.INTER_AREA)
               for f in moving_scene(60, faces=2)]
     sent = "data:image/jpeg;base64," + base64.b64encode(

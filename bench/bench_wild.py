@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 from synthetic import background, group_scene, photo_scene, score_scenes, split_chips  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
-from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector  # noqa: E402
+from utk_cnn.faces.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector  # noqa: E402
 
 KINDS = {"photo": (photo_scene, ((60, 100), (100, 180), (180, 301))),
          "group": (group_scene, ((24, 36), (36, 48), (48, 73)))}

@@ -20,8 +20,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from photos import grace_hopper, group_photo  # noqa: E402
 
-from utk_cnn.detectors import make_detector  # noqa: E402
-from utk_cnn.detectors.yunet import OnnxYunet, OpenCVYunet, check_model  # noqa: E402
+from utk_cnn.faces.detectors import make_detector  # noqa: E402
+from utk_cnn.faces.detectors.yunet import OnnxYunet, OpenCVYunet, check_model  # noqa: E402
 
 SIZES = ((320, 256), (640, 480), (1280, 736))
 

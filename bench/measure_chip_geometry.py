@@ -1,7 +1,7 @@
 """Measure where a detector puts a face's landmarks on UTKFace chips: the geometry faces are aligned to.
 
 Runs the detector on N chips and prints the mean landmark positions (and box) as fractions
-of the chip side: the `chip_landmarks` of that detector's class in utk_cnn/detectors/.
+of the chip side: the `chip_landmarks` of that detector's class in utk_cnn/faces/detectors/.
 Each chip sits in the middle of a grey canvas twice its size, as a face in a photo would.
 
     python bench/measure_chip_geometry.py ../shared/data/UTKFace.tar.gz --n 400 --detector yunet
@@ -13,9 +13,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from utk_cnn.data import read_records  # noqa: E402
-from utk_cnn.detectors import DETECTORS, make_detector  # noqa: E402
-from utk_cnn.images import decode_image_bytes  # noqa: E402
+from utk_cnn.faces.detectors import DETECTORS, make_detector  # noqa: E402
+from utk_cnn.faces.images import decode_image_bytes  # noqa: E402
+from utk_cnn.training.data import read_records  # noqa: E402
 
 
 def main():

@@ -12,8 +12,8 @@ import time
 import cv2
 import numpy as np
 
-from utk_cnn.data import decode_records, labels, read_records
-from utk_cnn.evaluate import split_names
+from utk_cnn.evaluation.evaluate import split_names
+from utk_cnn.training.data import decode_records, labels, read_records
 
 
 def split_chips(predictor, data: str, split: str):

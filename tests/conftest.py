@@ -82,8 +82,8 @@ def empty_folder(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory) -> Path:
     """One tiny training run shared by the tests that read a run folder."""
-    from utk_cnn.config import TrainConfig
-    from utk_cnn.train import train
+    from utk_cnn.training.config import TrainConfig
+    from utk_cnn.training.train import train
     base = tmp_path_factory.mktemp("run")
     data = base / "UTKFace"
     data.mkdir()

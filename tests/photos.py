@@ -5,7 +5,7 @@ import cv2
 import matplotlib.cbook
 import numpy as np
 
-from utk_cnn.images import decode_image_bytes
+from utk_cnn.faces.images import decode_image_bytes
 
 
 def grace_hopper() -> np.ndarray:

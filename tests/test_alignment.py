@@ -1,8 +1,8 @@
 import numpy as np
 
-from utk_cnn.alignment import CHIP_SIZE, align_face, chip_transform
-from utk_cnn.detectors import DETECTORS, Face, make_detector
-from utk_cnn.detectors.yunet import YunetDetector
+from utk_cnn.faces.alignment import CHIP_SIZE, align_face, chip_transform
+from utk_cnn.faces.detectors import DETECTORS, Face, make_detector
+from utk_cnn.faces.detectors.yunet import YunetDetector
 
 TEMPLATE = YunetDetector.chip_landmarks
 
@@ -34,7 +34,7 @@ def test_aligned_crops_are_chip_sized_even_from_huge_faces():
 def test_every_detector_brings_its_own_chip_template():
     for name in ("yunet", "mtcnn", "haar"):
         spec = DETECTORS[name]
-        module = __import__(f"utk_cnn.detectors.{spec.module}", fromlist=[spec.cls])
+        module = __import__(f"utk_cnn.faces.detectors.{spec.module}", fromlist=[spec.cls])
         template = getattr(module, spec.cls).chip_landmarks
         assert template.shape == (5, 2) and template[0, 0] < template[1, 0]
 

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from utk_cnn.calibration import (
+from utk_cnn.evaluation.evaluate import summarize
+from utk_cnn.inference.calibration import (
     Calibration,
     age_interval,
     expected_calibration_error,
@@ -11,7 +12,6 @@ from utk_cnn.calibration import (
     interval_coverage,
     sharpen,
 )
-from utk_cnn.evaluate import summarize
 
 BINS = np.arange(117)
 
@@ -67,7 +67,7 @@ def test_summary_reports_coverage_and_width_by_age_band():
 
 
 def test_calibration_keeps_the_read_out_with_the_lower_validation_error():
-    from utk_cnn.calibration import fit_calibration
+    from utk_cnn.inference.calibration import fit_calibration
     rng = np.random.default_rng(2)
     truth = rng.integers(20, 60, 2000).astype(float)
     skewed = 0.7 * _gaussians(truth - 6, 3) + 0.3 * _gaussians(truth + 14, 3)  # mean right, median 6 years low
@@ -77,7 +77,7 @@ def test_calibration_keeps_the_read_out_with_the_lower_validation_error():
 
 
 def test_reliability_diagram_is_a_png(tmp_path):
-    from utk_cnn.plots import plot_reliability
+    from utk_cnn.evaluation.plots import plot_reliability
     rng = np.random.default_rng(3)
     plot_reliability(rng.integers(0, 2, 300), rng.random(300), tmp_path / "rel.png")
     assert (tmp_path / "rel.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -5,7 +5,7 @@ import pytest
 from photos import face_crop
 
 from utk_cnn.cli import main
-from utk_cnn.corruptions import CORRUPTIONS, corrupt, corruption_names
+from utk_cnn.evaluation.corruptions import CORRUPTIONS, corrupt, corruption_names
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from photos import grace_hopper, group_photo, huge_photo, tilted
 
-from utk_cnn.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector, yunet
+from utk_cnn.faces.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector, yunet
 
 ALL = list(DETECTORS)
 
@@ -132,7 +132,7 @@ def test_the_pyramid_and_second_look_find_the_same_faces_on_either_engine():
 
 
 def test_the_shipped_yunet_runs_at_any_size_whose_sides_are_multiples_of_32():
-    from utk_cnn.runtimes.onnx_runtime import session
+    from utk_cnn.onnx_sessions import session
     (entry,) = session(yunet.check_model(), threads=1).get_inputs()
     assert entry.shape[:2] == [1, 3] and all(isinstance(side, str) for side in entry.shape[2:])
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from utk_cnn.drawing import draw_faces, face_label
+from utk_cnn.faces.drawing import draw_faces, face_label
 
 
 def test_drawing_returns_an_annotated_copy():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from utk_cnn.cli import main
-from utk_cnn.evaluate import summarize
+from utk_cnn.evaluation.evaluate import summarize
 
 
 def test_summarize_counts_errors_overall_and_by_group():

@@ -35,8 +35,8 @@ def test_an_exported_file_gives_the_keras_estimates_on_its_runtime(trained_run, 
 
 
 def test_the_shipped_onnx_copy_is_made_from_the_shipped_keras_file():
+    from utk_cnn.inference.runtimes import current_copy
     from utk_cnn.paths import SHIPPED_MODEL
-    from utk_cnn.runtimes import current_copy
     assert current_copy(SHIPPED_MODEL, ".onnx") == SHIPPED_MODEL.with_suffix(".onnx")
     faces = _faces(96, n=8)
     onnx = Predictor.load(SHIPPED_MODEL, tta="none", runtime="onnx").averaged_outputs(faces)

@@ -6,7 +6,7 @@ import pytest
 from photos import grace_hopper
 from PIL import Image
 
-from utk_cnn import images as F
+from utk_cnn.faces.images import ImageError, decode_image_bytes, read_image, to_rgb_uint8
 
 
 def _png(array, mode=None) -> bytes:
@@ -16,25 +16,25 @@ def _png(array, mode=None) -> bytes:
 
 
 def test_grayscale_images_become_rgb():
-    image = F.decode_image_bytes(_png(np.full((10, 12), 77, np.uint8)))
+    image = decode_image_bytes(_png(np.full((10, 12), 77, np.uint8)))
     assert image.shape == (10, 12, 3) and image.dtype == np.uint8 and (image == 77).all()
 
 
 def test_rgba_images_drop_alpha():
     rgba = np.zeros((8, 8, 4), np.uint8)
     rgba[..., 0], rgba[..., 3] = 200, 128
-    image = F.decode_image_bytes(_png(rgba))
+    image = decode_image_bytes(_png(rgba))
     assert image.shape == (8, 8, 3) and (image[..., 0] == 200).all()
 
 
 def test_16_bit_images_are_scaled_to_8_bits():
     ok, png = cv2.imencode(".png", np.full((6, 6), 65535, np.uint16))
-    image = F.decode_image_bytes(png.tobytes())
+    image = decode_image_bytes(png.tobytes())
     assert image.dtype == np.uint8 and (image == 255).all()
 
 
 def test_16_bit_arrays_are_accepted():
-    assert (F.to_rgb_uint8(np.full((4, 4, 3), 65535, np.uint16)) == 255).all()
+    assert (to_rgb_uint8(np.full((4, 4, 3), 65535, np.uint16)) == 255).all()
 
 
 def test_exif_orientation_is_honoured():
@@ -43,7 +43,7 @@ def test_exif_orientation_is_honoured():
     exif[0x0112] = 6  # rotate 90 degrees clockwise when displayed
     buf = io.BytesIO()
     Image.fromarray(wide).save(buf, format="JPEG", exif=exif)
-    assert F.decode_image_bytes(buf.getvalue()).shape[:2] == (40, 20)
+    assert decode_image_bytes(buf.getvalue()).shape[:2] == (40, 20)
 
 
 @pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])  # iPhone photos (HEIC) and AVIF read like JPEG
@@ -51,7 +51,7 @@ def test_phone_photo_formats_are_read(fmt, tmp_path):
     photo = grace_hopper()
     path = tmp_path / f"phone.{fmt.lower()}"
     Image.fromarray(photo).save(path, format=fmt, quality=90)
-    image = F.read_image(path)
+    image = read_image(path)
     assert image.shape == photo.shape and np.abs(image.astype(int) - photo).mean() < 8
 
 
@@ -60,13 +60,13 @@ def test_phone_photo_formats_are_read(fmt, tmp_path):
     (b"hello, I am text", "not an image"),
 ])
 def test_unreadable_bytes_name_the_problem(data, message):
-    with pytest.raises(F.ImageError, match=message):
-        F.decode_image_bytes(data)
+    with pytest.raises(ImageError, match=message):
+        decode_image_bytes(data)
 
 
 def test_truncated_image_is_an_error():
     ok, jpeg = cv2.imencode(".jpg", np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8))
-    with pytest.raises(F.ImageError, match="cannot decode"):
-        F.decode_image_bytes(jpeg.tobytes()[: len(jpeg) // 2])
+    with pytest.raises(ImageError, match="cannot decode"):
+        decode_image_bytes(jpeg.tobytes()[: len(jpeg) // 2])
 
 

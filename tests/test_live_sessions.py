@@ -3,7 +3,7 @@ import pytest
 from live_client import frame_data_url
 from photos import grace_hopper
 
-from utk_cnn.live_sessions import BUSY, LiveSessions, decode_frame
+from utk_cnn.live.sessions import BUSY, LiveSessions, decode_frame
 
 
 class Clock:

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from utk_cnn.model import ARCHITECTURES, MAX_AGE, AgeMedian, build_model
+from utk_cnn.training.model import ARCHITECTURES, MAX_AGE, AgeMedian, build_model
 
 
 def _layers_of(model, kind):
@@ -91,7 +91,7 @@ def test_architectures_are_registered_by_name():
 
 
 def test_a_race_head_is_refused_where_the_builder_has_none():
-    from utk_cnn.model import race_head_architectures
+    from utk_cnn.training.model import race_head_architectures
     assert race_head_architectures() == ["resnet18", "utkres"]
     with pytest.raises(ValueError, match="race head is only built for resnet18, utkres"):
         build_model("utknet", 32, race_head=True)
@@ -102,5 +102,5 @@ def test_seed_is_an_alias_of_the_writeups_network():
 
 
 def test_the_cli_offers_exactly_the_registered_architectures():
-    from utk_cnn.config import ARCH_DEFAULTS
+    from utk_cnn.training.config import ARCH_DEFAULTS
     assert set(ARCH_DEFAULTS) == set(ARCHITECTURES)

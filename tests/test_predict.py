@@ -7,9 +7,9 @@ from photos import grace_hopper
 
 from utk_cnn import Predictor
 from utk_cnn.cli import main
-from utk_cnn.distribution import distribution_median, distribution_quantile
-from utk_cnn.export import read_keras_model
-from utk_cnn.predict import resize_faces, tta_views
+from utk_cnn.inference.distribution import distribution_median, distribution_quantile
+from utk_cnn.inference.predictor import resize_faces, tta_views
+from utk_cnn.training.export import read_keras_model
 
 
 @pytest.fixture(scope="module")
@@ -159,8 +159,8 @@ def test_age_range_is_the_central_80_percent_of_the_averaged_distribution(predic
 
 
 def test_saved_temperatures_are_applied_by_the_predictor(trained_run, tmp_path):
-    from utk_cnn.calibration import Calibration, save_calibration
-    from utk_cnn.predict import estimates_from_outputs
+    from utk_cnn.inference.calibration import Calibration, save_calibration
+    from utk_cnn.inference.predictor import estimates_from_outputs
     _copy_run(trained_run, tmp_path)
     faces = np.random.default_rng(6).integers(0, 255, (3, 32, 32, 3), dtype=np.uint8)
     plain = Predictor.load(tmp_path)

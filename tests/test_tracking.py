@@ -1,7 +1,7 @@
 """The tracker, on synthetic boxes and model outputs: ids that follow people, steady estimates."""
 import numpy as np
 
-from utk_cnn.tracking import FaceTracker, iou
+from utk_cnn.live.tracking import FaceTracker, iou
 
 
 def _outputs(age_bin: int, p_female: float, bins: int = 117) -> dict:

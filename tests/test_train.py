@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from utk_cnn.config import TrainConfig
-from utk_cnn.train import RunKeeper, train, warmup_cosine_lr
+from utk_cnn.training.config import TrainConfig
+from utk_cnn.training.train import RunKeeper, train, warmup_cosine_lr
 
 RUN_FILES = {"model.keras", "history.json", "config.json", "metrics.json", "curves.png", "checkpoint.keras"}
 
@@ -53,7 +53,7 @@ def test_the_resnet18_baseline_takes_utkres_recipe_without_the_weight_average():
 
 
 def test_the_split_depends_on_the_split_seed_not_the_training_seed(utk_folder, tmp_path):
-    from utk_cnn.train import load_split
+    from utk_cnn.training.train import load_split
     splits = []
     for seed, split_seed in ((0, 0), (1, 0), (0, 1)):
         cfg = _small_config(utk_folder, tmp_path / "unused").resolved()
@@ -206,7 +206,7 @@ def test_moving_average_and_race_head_train_and_ship_age_and_gender_only(utk_fol
 def test_the_kept_weights_are_the_moving_average_not_the_last_step(utk_folder, tmp_path):
     import keras
 
-    from utk_cnn.model import build_model
+    from utk_cnn.training.model import build_model
     cfg = TrainConfig(data=str(utk_folder), out=str(tmp_path / "run"), image_size=32, epochs=1, batch_size=4,
                       val_fraction=0.2, test_fraction=0.2, ema_momentum=0.9)  # several steps: the average lags
     train(cfg, verbose=0)

@@ -60,7 +60,8 @@ def test_out_writes_an_annotated_webm_with_every_frame(trained_run, clips, tmp_p
 
 
 def test_the_annotated_copy_labels_each_person_as_the_table_does(trained_run, clips, tmp_path, monkeypatch):
-    from utk_cnn import Predictor, video
+    from utk_cnn import Predictor
+    from utk_cnn.live import video
     drawn = []
     real_draw = video.draw_faces
     monkeypatch.setattr(video, "draw_faces", lambda frame, people, **kw: drawn.append(people) or real_draw(frame, people))

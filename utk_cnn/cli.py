@@ -6,12 +6,13 @@ import json
 import logging
 import sys
 
-from . import __version__
-from .config import ARCH_DEFAULTS, AUGMENT_MODES, CONDITION_SHARE, DEFAULT_ARCH, TTA_MODES
-from .detectors import DEFAULT_DETECTOR, DETECTORS
-from .engines import DEFAULT_ENGINE, ENGINES
-from .export import FORMATS
-from .io import quiet_tensorflow
+from utk_cnn import __version__
+from utk_cnn.engines import DEFAULT_ENGINE, ENGINES
+from utk_cnn.faces.detectors import DEFAULT_DETECTOR, DETECTORS
+from utk_cnn.inference.predictor import TTA_MODES
+from utk_cnn.io import quiet_tensorflow
+from utk_cnn.training.config import ARCH_DEFAULTS, AUGMENT_MODES, CONDITION_SHARE, DEFAULT_ARCH
+from utk_cnn.training.export import FORMATS
 
 log = logging.getLogger("utk_cnn")
 
@@ -133,8 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_train(args) -> int:
     quiet_tensorflow()
-    from .config import TrainConfig
-    from .train import train
+    from utk_cnn.training.config import TrainConfig
+    from utk_cnn.training.train import train
     if not args.data and not args.resume:
         raise ValueError("--data is required (except with --resume)")
     fields = {k: v for k, v in vars(args).items() if k not in ("command", "resume", "verbose")}
@@ -145,7 +146,7 @@ def cmd_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     quiet_tensorflow()
-    from .evaluate import evaluate_corrupted, evaluate_model, format_corruption_report, format_report
+    from utk_cnn.evaluation.evaluate import evaluate_corrupted, evaluate_model, format_corruption_report, format_report
     if args.corrupt:
         result = evaluate_corrupted(args.model, args.data, split=args.split, tta=args.tta, corruptions=args.corrupt)
         print(json.dumps(result) if args.json else format_corruption_report(result))
@@ -157,7 +158,7 @@ def cmd_evaluate(args) -> int:
 
 def cmd_calibrate(args) -> int:
     quiet_tensorflow()
-    from .evaluate import calibrate_model
+    from utk_cnn.evaluation.evaluate import calibrate_model
     calibration, path = calibrate_model(args.model, args.data, split=args.split, tta=args.tta, into=args.into)
     r = calibration.report
     log.info("age temperature %.3f, gender temperature %.3f (on %d faces) -> %s", calibration.age_temperature,
@@ -173,8 +174,8 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from .drawing import face_label
-    from .engines import predict_files
+    from utk_cnn.engines import predict_files
+    from utk_cnn.faces.drawing import face_label
     if args.engine != "ray" and (args.ray_address or args.workers):
         raise ValueError("--ray-address and --workers go with --engine ray")
     ray_options = {"address": args.ray_address, "workers": args.workers} if args.engine == "ray" else {}
@@ -196,7 +197,7 @@ def cmd_predict(args) -> int:
 
 def cmd_export(args) -> int:
     quiet_tensorflow()
-    from .export import export_model
+    from utk_cnn.training.export import export_model
     path = export_model(args.model, args.format, args.out)
     log.info("exported %s to %s", args.format, path)
     return 0

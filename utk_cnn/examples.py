@@ -12,8 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .images import read_image
-from .io import atomic_path
+from utk_cnn.faces.images import read_image
+from utk_cnn.io import atomic_path
 
 CLIP_SIZE = (640, 480)
 

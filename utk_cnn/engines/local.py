@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from tqdm import tqdm
 
-from ..detectors import DEFAULT_DETECTOR
-from ..predict import Predictor
-from ..predict_files import expand_inputs, predict_path
+from utk_cnn.engines.files import expand_inputs, predict_path
+from utk_cnn.faces.detectors import DEFAULT_DETECTOR
+from utk_cnn.inference.predictor import Predictor
 
 
 def predict_files(inputs, model=None, detector=DEFAULT_DETECTOR, out=None, detect_every: int = 1) -> list[dict]:

@@ -15,8 +15,8 @@ import warnings
 
 from tqdm import tqdm
 
-from ..detectors import DEFAULT_DETECTOR
-from ..predict_files import expand_inputs
+from utk_cnn.engines.files import expand_inputs
+from utk_cnn.faces.detectors import DEFAULT_DETECTOR
 
 
 class FileWorker:
@@ -28,12 +28,12 @@ class FileWorker:
         tf.config.threading.set_intra_op_parallelism_threads(threads)  # one core each: workers share the machine
         tf.config.threading.set_inter_op_parallelism_threads(threads)
         cv2.setNumThreads(threads)
-        from ..predict import Predictor
+        from utk_cnn.inference.predictor import Predictor
         self.predictor = Predictor.load(model, detector=detector)
         self.out, self.detect_every = out, detect_every
 
     def __call__(self, batch: dict) -> dict:
-        from ..predict_files import predict_path
+        from utk_cnn.engines.files import predict_path
         results = [predict_path(path, self.predictor, out=self.out, detect_every=self.detect_every)
                    for path in batch["path"]]
         return {"index": batch["index"], "result": [json.dumps(r) for r in results]}

@@ -1,0 +1,1 @@
+"""Live video: tracking people across frames, the frame annotator, video files and many visitors' webcams."""
