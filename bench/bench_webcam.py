@@ -1,6 +1,6 @@
 """The Webcam tab, end to end: estimates drawn per second in Chromium, server CPU per estimate, and where it goes.
 
-    python bench/bench_webcam.py [--seconds 20] [--send-side 320] [--detect-every 1]
+    python bench/bench_webcam.py [--mode device|server] [--seconds 20] [--send-side 320] [--detect-every 1]
 
 Starts `python app.py`, opens the Webcam tab in headless Chromium whose camera plays a
 640x480 scene with two faces (`tests/scenes.py`, Grace Hopper, public domain), presses
@@ -9,6 +9,12 @@ of `#live-estimate`, raised once per server result drawn) and reads the app proc
 time from /proc: CPU per estimate is the one over the other. Then, in this process, it times
 the server's share of one estimate on the same scene: decoding the frame the page sends,
 and detection + alignment + model + tracking.
+
+`--mode device` runs both networks in the page instead (`?webcam=device`): it also reports
+where a frame's time goes there (detect, align, network; the page's own timings), the bytes
+the page uploaded while streaming (Chromium's network log), the files the page downloads and
+the time from Start to the first estimate. The first visit's downloads are timed from an
+empty cache.
 """
 import argparse
 import base64
@@ -24,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-from chromium import chrome, open_tab, start_app  # noqa: E402
+from chromium import chrome, open_tab, start_app, uploaded_bytes  # noqa: E402
 from scenes import bounce_period, moving_scene, write_y4m  # noqa: E402
 
 
@@ -34,33 +40,55 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def browser_run(seconds: float, send_side: int, detect_every: int) -> dict:
+def browser_run(seconds: float, send_side: int, detect_every: int, mode: str = "server") -> dict:
     from selenium.webdriver.common.by import By
     with tempfile.TemporaryDirectory() as tmp:
         feed = write_y4m(Path(tmp) / "feed.y4m", moving_scene(bounce_period(2, step=2), faces=2, step=2))
         proc, url = start_app("--webcam-detect-every", str(detect_every))
         driver = chrome(camera_feed=feed)
         try:
-            driver.get(url)
+            driver.get(f"{url}?webcam={mode}")
             time.sleep(3)
             open_tab(driver, "Webcam")
             driver.execute_script(f"document.querySelector('#live-estimate').dataset.sendSide = '{send_side}'")
-            driver.find_element(By.CSS_SELECTOR, ".live-start").click()
-            time.sleep(8)  # the first estimates pay for start-up
             view = driver.find_element(By.ID, "live-estimate")
+            pressed = time.perf_counter()
+            driver.find_element(By.CSS_SELECTOR, ".live-start").click()
+            while int(view.get_attribute("data-updates")) == 0 and time.perf_counter() - pressed < 60:
+                time.sleep(0.05)
+            first_estimate_s = time.perf_counter() - pressed
+            time.sleep(8)  # the first estimates pay for start-up
+            uploaded_bytes(driver)
             updates, cpu, start = int(view.get_attribute("data-updates")), cpu_seconds(proc.pid), time.perf_counter()
             time.sleep(seconds)
             updates = int(view.get_attribute("data-updates")) - updates
             cpu, elapsed = cpu_seconds(proc.pid) - cpu, time.perf_counter() - start
+            sent, _ = uploaded_bytes(driver)
             listed = driver.find_element(By.ID, "live-faces").text
+            timings = json.loads(view.get_attribute("data-timings") or "{}")
+            actual_mode = view.get_attribute("data-mode")
         finally:
             driver.quit()
             proc.terminate()
             proc.wait(timeout=30)
-    return {"send_side": send_side, "detect_every": detect_every, "seconds": round(elapsed, 1),
-            "estimates_drawn": updates, "estimates_per_s": round(updates / elapsed, 1),
-            "server_cpu_ms_per_estimate": round(1000 * cpu / max(1, updates), 1),
-            "server_cpu_share_of_one_core": round(cpu / elapsed, 2), "people_listed": listed}
+    result = {"mode": actual_mode, "send_side": send_side, "detect_every": detect_every, "seconds": round(elapsed, 1),
+              "estimates_drawn": updates, "estimates_per_s": round(updates / elapsed, 1),
+              "server_cpu_ms_per_estimate": round(1000 * cpu / max(1, updates), 2),
+              "server_cpu_share_of_one_core": round(cpu / elapsed, 3), "uploaded_kb_while_streaming": round(sent / 1000, 1),
+              "start_to_first_estimate_s": round(first_estimate_s, 2), "people_listed": listed}
+    if actual_mode == "device":
+        result["page_ms_last_frame"] = {key: round(value, 1) for key, value in timings.items()}
+        result["download_mb"] = round(download_bytes() / 1e6, 2)
+    return result
+
+
+def download_bytes() -> int:
+    """What device mode downloads once per visit: the runtime's three files and both networks."""
+    from utk_cnn.faces.detectors.yunet import MODEL_PATH
+    from utk_cnn.paths import SHIPPED_MODEL
+    vendor = Path(__file__).resolve().parent.parent / "static" / "vendor" / "onnxruntime-web"
+    files = [*vendor.glob("*.mjs"), *vendor.glob("*.wasm"), MODEL_PATH, SHIPPED_MODEL.with_suffix(".onnx")]
+    return sum(f.stat().st_size for f in files)
 
 
 def median_ms(fn, repeats=50) -> float:
@@ -93,13 +121,15 @@ def server_share(send_side: int) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=["server", "device"], default="server", help="where the page's estimates run")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--send-side", type=int, default=320, help="long side of the frame the page sends")
     parser.add_argument("--detect-every", type=int, default=1, help="the app's --webcam-detect-every")
     parser.add_argument("--browser-only", action="store_true", help="skip the server-side breakdown")
     args = parser.parse_args()
-    print(json.dumps({"browser": browser_run(args.seconds, args.send_side, args.detect_every)}, indent=2), flush=True)
-    if not args.browser_only:
+    print(json.dumps({"browser": browser_run(args.seconds, args.send_side, args.detect_every, args.mode)}, indent=2),
+          flush=True)
+    if not args.browser_only and args.mode == "server":
         print(json.dumps({"server_per_estimate": server_share(args.send_side)}, indent=2))
 
 

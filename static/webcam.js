@@ -1,7 +1,10 @@
 // The Webcam tab's page code (Gradio's gr.HTML js_on_load: `element` and `server` are given).
-// The visitor's own camera plays at its own rate in a <video>; a 320 px copy of the current
-// frame goes to the server whenever the previous estimate has come back (one in flight), and
-// each answer (boxes and labels as JSON) is drawn on a canvas over the video.
+// The visitor's own camera plays at its own rate in a <video>; whenever the previous estimate is
+// done, a 320 px copy of the current frame is estimated, and the answer (boxes and labels) is
+// drawn on a canvas over the video. Where it is estimated is the visitor's choice (#live-mode,
+// or ?webcam=device|server): on this device (static/live/device.mjs: both networks in
+// WebAssembly, nothing sent) or on the server (the frame is sent, JSON comes back). Device
+// mode is the default wherever its runtime loads; otherwise the server runs, and a line says so.
 const DEFAULT_SEND_SIDE = 320;  // long side of the frame copy sent to the server (data-send-side overrides)
 const JPEG_QUALITY = 0.8;
 const FEMALE = "rgb(255, 105, 180)", MALE = "rgb(30, 144, 255)";
@@ -14,9 +17,45 @@ const note = element.querySelector(".live-note");
 const rate = element.querySelector(".live-rate");
 const startButton = element.querySelector(".live-start");
 const stopButton = element.querySelector(".live-stop");
+const modeNote = element.querySelector(".live-mode-note");
+const choices = [...element.querySelectorAll("#live-mode input")];
 const grab = document.createElement("canvas");
 const visitor = Math.random().toString(36).slice(2) + Date.now().toString(36);
-let stream = null, running = false, stamps = [];
+let stream = null, running = false, stamps = [], device = null, deviceFailed = null;
+
+// --- where the estimates run ------------------------------------------------------------------
+const asked = new URLSearchParams(window.location.search).get("webcam");
+setMode(asked === "server" || typeof WebAssembly !== "object" ? "server" : "device");
+if (typeof WebAssembly !== "object") modeNote.textContent = "This browser has no WebAssembly: the server runs the estimates.";
+choices.forEach((choice) => choice.addEventListener("change", () => setMode(choice.value)));
+
+function setMode(mode) {
+  view.dataset.mode = mode;
+  choices.forEach((choice) => { choice.checked = choice.value === mode; });
+}
+
+/** The device estimator, loaded once (runtime and both models), with a progress line; null if it cannot load. */
+async function deviceEstimator() {
+  if (device || deviceFailed) return device;
+  try {
+    const started = performance.now();
+    const [{ loadRuntime, loadSessions }, { DeviceEstimator }] = await Promise.all([
+      import(`${view.dataset.live}/runtime.mjs`), import(`${view.dataset.live}/device.mjs`)]);
+    note.textContent = "Loading the runtime...";
+    const ort = await loadRuntime(view.dataset.vendor);
+    const sessions = await loadSessions(ort, { detector: view.dataset.detectorUrl, network: view.dataset.networkUrl },
+      (got, total) => { note.textContent = `Loading the models: ${got.toFixed(1)} of ${total.toFixed(1)} MB`; });
+    device = new DeviceEstimator(ort, sessions, JSON.parse(view.dataset.calibration), Number(view.dataset.inputSize));
+    view.dataset.loadMs = String(Math.round(performance.now() - started));
+    note.textContent = "";
+    modeNote.textContent = "Running on this device: no frame leaves it.";
+  } catch (error) {
+    deviceFailed = error;
+    setMode("server");
+    modeNote.textContent = `This device could not run the models (${error.message}): the server runs the estimates.`;
+  }
+  return device;
+}
 
 function label(person) {
   let text = `#${person.id} ${Math.round(person.age)}`;
@@ -60,6 +99,10 @@ function counted() {
 
 async function loop() {
   while (running) {
+    // Let the page breathe between estimates: in device mode every step may resolve at once, and a
+    // loop of resolved promises would keep the browser from painting or answering anything else.
+    // (A message, unlike setTimeout, is not held back 4 ms when it repeats.)
+    if (view.dataset.mode === "device") await new Promise((r) => { const c = new MessageChannel(); c.port1.onmessage = r; c.port2.postMessage(0); });
     if (!video.videoWidth) { await new Promise((r) => setTimeout(r, 50)); continue; }
     const side = Number(view.dataset.sendSide || DEFAULT_SEND_SIDE);
     const scale = Math.min(1, side / Math.max(video.videoWidth, video.videoHeight));
@@ -68,9 +111,13 @@ async function loop() {
     grab.getContext("2d").drawImage(video, 0, 0, grab.width, grab.height);
     let result;
     try {
-      result = await server.live_estimate({ visitor, frame: grab.toDataURL("image/jpeg", JPEG_QUALITY) });
+      const local = view.dataset.mode === "device" ? await deviceEstimator() : null;
+      result = local ? await local.estimate(grab)
+        : await server.live_estimate({ visitor, frame: grab.toDataURL("image/jpeg", JPEG_QUALITY) });
+      if (local) view.dataset.timings = JSON.stringify(local.timings);
     } catch (error) {
-      note.textContent = "The server did not answer; retrying.";
+      note.textContent = view.dataset.mode === "device" ? `This device failed (${error.message}); retrying.`
+        : "The server did not answer; retrying.";
       await new Promise((r) => setTimeout(r, 1000));
       continue;
     }
@@ -100,6 +147,7 @@ async function start() {
   await video.play();
   running = true;
   view.dataset.state = "live";
+  if (view.dataset.mode === "device") await deviceEstimator();
   loop();
 }
 
@@ -108,7 +156,8 @@ function stop(state = "stopped") {
   view.dataset.state = state;
   if (stream) stream.getTracks().forEach((track) => track.stop());
   stream = null;
-  server.live_stop({ visitor }).catch(() => {});
+  if (view.dataset.mode === "server") server.live_stop({ visitor }).catch(() => {});
+  if (device) device.tracker = new device.tracker.constructor();  // a new stream starts new ids
 }
 
 startButton.addEventListener("click", start);

@@ -59,7 +59,8 @@ def chrome(*extra_flags: str, camera_feed: str | Path | None = None):
                   f"--use-file-for-fake-video-capture={camera_feed}"]
     for flag in flags:
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors and failed loads, for tests
+    # console errors and failed loads, and the network log (what the page uploads), for tests
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return webdriver.Chrome(service=Service(DRIVER), options=options)
 
 
@@ -75,13 +76,32 @@ def open_tab(driver, title: str) -> None:
     time.sleep(1.5)
 
 
-def start_webcam(driver, url: str, timeout: float = 90) -> None:
-    """Open the Webcam tab and press Start camera (the fake camera needs no permission prompt)."""
+def uploaded_bytes(driver) -> tuple[int, list[str]]:
+    """Bytes the page sent in request bodies since the last call, and the URLs it sent them to."""
+    import json
+    total, urls = 0, []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            body = message["params"]["request"].get("postData", "")
+            if body:
+                total += len(body)
+                urls.append(message["params"]["request"]["url"])
+    return total, urls
+
+
+def start_webcam(driver, url: str, timeout: float = 90, mode: str | None = None, before_start: str = "") -> None:
+    """Open the Webcam tab (in `mode`: device or server, by the page's URL) and press Start camera.
+
+    `before_start`: JavaScript to run on the page first (for example, to break the runtime's URL).
+    """
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    driver.get(url)
+    driver.get(url + (f"?webcam={mode}" if mode else ""))
     time.sleep(3)
     open_tab(driver, "Webcam")
     start = WebDriverWait(driver, timeout).until(
         lambda d: [b for b in d.find_elements(By.CSS_SELECTOR, "button.live-start") if b.is_displayed()])
+    if before_start:
+        driver.execute_script(before_start)
     start[0].click()

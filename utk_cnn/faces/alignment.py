@@ -16,14 +16,24 @@ CHIP_SIZE = 200  # UTKFace aligned & cropped images are 200x200
 CHIP_MTCNN_BOX = (0.0788, 0.0006, 0.8187, 0.9589)  # x, y, w, h as fractions of the chip side
 
 
+def similarity_fit(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The 2x3 similarity (scale, rotation, shift) taking `source` points closest to `target` in least squares.
+
+    Closed form (no sampling), so the page's copy (static/live/align.mjs) computes the same matrix.
+    """
+    source, target = np.asarray(source, float), np.asarray(target, float)
+    s0, t0 = source - source.mean(0), target - target.mean(0)
+    norm = (s0 ** 2).sum()
+    a = (s0 * t0).sum() / norm                                     # scale x cos
+    b = (s0[:, 0] * t0[:, 1] - s0[:, 1] * t0[:, 0]).sum() / norm   # scale x sin
+    linear = np.array([[a, -b], [b, a]])
+    return np.hstack([linear, (target.mean(0) - linear @ source.mean(0))[:, None]])
+
+
 def chip_transform(face, chip_landmarks: np.ndarray) -> np.ndarray:
     """2x3 similarity matrix taking image pixels to a CHIP_SIZE chip: from the landmarks, else from the box."""
     if face.landmarks is not None:
-        target = np.asarray(chip_landmarks) * CHIP_SIZE
-        matrix, _ = cv2.estimateAffinePartial2D(face.landmarks.astype(np.float32), target.astype(np.float32),
-                                                method=cv2.LMEDS)
-        if matrix is not None:
-            return matrix
+        return similarity_fit(face.landmarks, np.asarray(chip_landmarks) * CHIP_SIZE)
     x, y, w, h = face.box
     bx, by, bw, bh = (v * CHIP_SIZE for v in CHIP_MTCNN_BOX)
     scale = (bw / max(w, 1) + bh / max(h, 1)) / 2
