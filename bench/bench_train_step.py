@@ -24,7 +24,7 @@ import numpy as np
 from utk_cnn.training.config import TrainConfig
 from utk_cnn.training.data import make_dataset
 from utk_cnn.training.model import build_model
-from utk_cnn.training.train import compile_model
+from utk_cnn.training.optimization import compile_model
 case, arch, augment, batches, jit = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1"
 cfg = TrainConfig(data="", out="", arch=arch, augment=augment).resolved()
 n = cfg.batch_size * batches

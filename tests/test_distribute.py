@@ -15,7 +15,8 @@ SCRIPT = textwrap.dedent("""
     import keras
     keras.utils.set_random_seed(0)
     from utk_cnn.training.config import TrainConfig
-    from utk_cnn.training.train import get_strategy, train
+    from utk_cnn.training.optimization import get_strategy
+    from utk_cnn.training.train import train
     data, out, strategy = sys.argv[1:4]
     metrics = train(TrainConfig(data=data, out=out, arch="utknet", image_size=32, epochs=2, batch_size=2,
                                 val_fraction=0.2, test_fraction=0.2, precision="float32", strategy=strategy),

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from utk_cnn.training.config import TrainConfig
-from utk_cnn.training.train import RunKeeper, train, warmup_cosine_lr
+from utk_cnn.training.optimization import warmup_cosine_lr
+from utk_cnn.training.train import RunKeeper, train
 
 RUN_FILES = {"model.keras", "history.json", "config.json", "metrics.json", "curves.png", "checkpoint.keras"}
 
