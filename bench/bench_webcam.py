@@ -11,7 +11,7 @@ the server's share of one estimate on the same scene: decoding the frame the pag
 and detection + alignment + model + tracking.
 
 `--mode device` runs both networks in the page instead (`?webcam=device`): it also reports
-where a frame's time goes there (detect, align, network; the page's own timings), the bytes
+where a frame's time goes there (detect, align, network, draw; the page's own timings), the bytes
 the page uploaded while streaming (Chromium's network log), the files the page downloads and
 the time from Start to the first estimate. The first visit's downloads are timed from an
 empty cache.

@@ -109,12 +109,12 @@ async function loop() {
     grab.width = Math.round(video.videoWidth * scale);
     grab.height = Math.round(video.videoHeight * scale);
     grab.getContext("2d").drawImage(video, 0, 0, grab.width, grab.height);
-    let result;
+    let result, timings = null;
     try {
       const local = view.dataset.mode === "device" ? await deviceEstimator() : null;
       result = local ? await local.estimate(grab)
         : await server.live_estimate({ visitor, frame: grab.toDataURL("image/jpeg", JPEG_QUALITY) });
-      if (local) view.dataset.timings = JSON.stringify(local.timings);
+      if (local) timings = { ...local.timings };
     } catch (error) {
       note.textContent = view.dataset.mode === "device" ? `This device failed (${error.message}); retrying.`
         : "The server did not answer; retrying.";
@@ -128,8 +128,10 @@ async function loop() {
       break;
     }
     note.textContent = "";
+    const drawn = performance.now();
     draw(result);
     faces.textContent = result.text;
+    if (timings) view.dataset.timings = JSON.stringify({ ...timings, draw_ms: performance.now() - drawn });
     counted();
   }
 }
