@@ -15,7 +15,6 @@ import mimetypes
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import cv2
 import gradio as gr
@@ -35,9 +34,6 @@ from utk_cnn.live.sessions import LiveSessions
 from utk_cnn.live.video import VideoError, annotated_name, predict_video
 from utk_cnn.paths import ASSETS
 
-if TYPE_CHECKING:
-    from utk_cnn.evaluation.browse import SampleBrowser
-
 STATIC = Path(__file__).resolve().parent / "static"
 mimetypes.add_type("text/javascript", ".mjs")  # the page's modules must be served as JavaScript to load
 mimetypes.add_type("application/wasm", ".wasm")
@@ -47,8 +43,7 @@ WEBCAM_DETECTOR = "yunet-fast"  # the page sends 320 px frames: a webcam face is
 WEBCAM_STREAMS = 6  # live webcam visitors at once; more are told the webcam is busy
 WEBCAM_TIME_LIMIT_S = 300  # one stream's length; the visitor presses Start to go on
 THREADS = 1  # cores one request's model and detector use: visitors run side by side, one core each
-FACE_COLUMNS = ["face", "age", "age range (80%)", "gender", "gender confidence", "detection confidence",
-                "box (x, y, w, h)"]
+FACE_COLUMNS = ["face", "age", "age range (80%)", "gender", "gender confidence", "detection confidence", "box (x, y, w, h)"]
 TRACK_COLUMNS = ["person", "age", "age range (80%)", "gender", "gender confidence", "first frame", "last frame",
                  "first box (x, y, w, h)"]
 SAMPLE_COLUMNS = ["file", "true age", "predicted age", "error", "true gender", "predicted gender", "race"]
@@ -64,7 +59,7 @@ class Handlers:
         self.data, self.run = data or os.environ.get("UTK_DATA"), run
         self.live = LiveSessions(self.predictor, detector=WEBCAM_DETECTOR, detect_every=webcam_detect_every,
                                  max_streams=webcam_streams, time_limit_s=webcam_time_limit_s)
-        self.browser: SampleBrowser | None = None
+        self.browser = None  # a SampleBrowser once the split is loaded
 
     # --- Photo ---------------------------------------------------------------------------
     def predict(self, path: str | None):
