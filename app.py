@@ -109,8 +109,7 @@ class Handlers:
     def webcam_html(self) -> str:
         """The Webcam tab's markup, told where the page finds its runtime, both networks and the calibration."""
         from utk_cnn.faces.detectors.yunet import MODEL_PATH
-        from utk_cnn.inference.runtimes import current_copy
-        network = self.predictor.path if self.predictor.path.suffix == ".onnx" else current_copy(self.predictor.path, ".onnx")
+        network = self.network_file()
         calibration = {key: getattr(self.predictor.calibration, key)
                        for key in ("age_temperature", "gender_temperature", "age_readout")}
         fields = {"live": file_url(STATIC / "live"), "vendor": file_url(STATIC / "vendor" / "onnxruntime-web"),
@@ -121,10 +120,14 @@ class Handlers:
             page = page.replace("{" + key + "}", html.escape(value, quote=True))
         return page
 
+    def network_file(self) -> Path | None:
+        """The .onnx file the server runs, which the page runs too; None when the server runs no ONNX file."""
+        return getattr(self.predictor.runner, "source", None)
+
     def served_files(self) -> list[Path]:
         """What the page may load besides Gradio's own: the page code, the runtime and both networks."""
         from utk_cnn.faces.detectors.yunet import MODEL_PATH
-        return [STATIC, MODEL_PATH, self.predictor.path.with_suffix(".onnx")]
+        return [STATIC, MODEL_PATH, *filter(None, [self.network_file()])]
 
     # --- Video -----------------------------------------------------------------------------
     def video(self, path: str | None, detector: str):

@@ -57,11 +57,9 @@ async function deviceEstimator() {
   return device;
 }
 
-function label(person) {
-  let text = `#${person.id} ${Math.round(person.age)}`;
-  if (person.age_range) text += ` (${Math.round(person.age_range[0])}-${Math.round(person.age_range[1])})`;
-  return `${text}, ${person.gender}`;
-}
+// A person's label, as the Python side writes it (static/live/readout.mjs, tested against it).
+let label = (person) => `#${person.id}`;
+import(`${view.dataset.live}/readout.mjs`).then((readout) => { label = readout.label; });
 
 function draw(result) {
   const width = video.clientWidth, height = video.clientHeight;

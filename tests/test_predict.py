@@ -171,3 +171,7 @@ def test_saved_temperatures_are_applied_by_the_predictor(trained_run, tmp_path):
     for got, want in zip(calibrated, expected):
         np.testing.assert_allclose(got, want, rtol=1e-5)
     assert not np.allclose(calibrated.p_female, plain.estimate(faces).p_female, rtol=1e-5, atol=0)
+
+
+def test_a_run_is_served_from_the_onnx_file_beside_it(trained_run):
+    assert Predictor.load(trained_run).runner.source == trained_run / "model.onnx"

@@ -25,15 +25,14 @@ def mtcnn_stages():
     overhead per pyramid level; compiled once with a shape-free signature they cost a fraction
     (a whole 640x480 frame, detection to prediction: 323 ms before, 89 ms after; docs/benchmarks.md).
     """
+    from utk_cnn.io import quiet_tensorflow
     try:
-        import tensorflow as tf
+        tf = quiet_tensorflow()  # first, so TensorFlow's start-up lines stay hidden
         from mtcnn import MTCNN
     except ImportError as err:
         raise ValueError("the mtcnn and haar detectors need TensorFlow and mtcnn: pip install utk-cnn[train]") from err
 
-    from utk_cnn.io import quiet_tensorflow
     from utk_cnn.training.model import precision_policy
-    quiet_tensorflow()
     with precision_policy("float32"):  # its networks must not pick up a training run's bfloat16
         stages = MTCNN().stages
     for stage in stages:

@@ -90,7 +90,6 @@ class YunetDetector:
         if engine not in ENGINES:
             raise ValueError(f"unknown YuNet engine {engine!r}: use one of {', '.join(ENGINES)}")
         run = OnnxYunet if engine == "onnx" else OpenCVYunet
-        self.engine = engine
         self._find = run(str(check_model()), min(candidate_threshold, score_threshold), nms_threshold, threads)
 
     def sides(self, shape) -> list[int]:

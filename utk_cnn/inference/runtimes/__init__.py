@@ -22,23 +22,23 @@ class RuntimeSpec(NamedTuple):
     module: str   # utk_cnn.inference.runtimes.<module>
     loader: str   # function(path: Path, threads: int | None) -> runner
     suffix: str   # the file it runs
-    use: str      # one line for --help and the README
 
 
 RUNTIMES = {
-    "onnx": RuntimeSpec("onnx_runtime", "load", ".onnx", "onnxruntime on the model's .onnx copy (default; no TensorFlow)"),
-    "keras": RuntimeSpec("keras_runtime", "load", ".keras", "TensorFlow on the .keras file (needs utk-cnn[train])"),
-    "litert": RuntimeSpec("litert_runtime", "load", ".tflite", "LiteRT on a .tflite export (needs ai-edge-litert)"),
+    "onnx": RuntimeSpec("onnx_runtime", "load", ".onnx"),       # the default: no TensorFlow
+    "keras": RuntimeSpec("keras_runtime", "load", ".keras"),    # needs utk-cnn[train]
+    "litert": RuntimeSpec("litert_runtime", "load", ".tflite"),  # needs ai-edge-litert
 }
 DEFAULT_RUNTIME = "onnx"
 
 
-def runtime_for(path: Path) -> str:
-    """The runtime a model file is run with when none is asked for: its ONNX copy where there is a current one."""
-    for name, spec in RUNTIMES.items():
-        if path.suffix == spec.suffix and spec.suffix != ".keras":
-            return name
-    return DEFAULT_RUNTIME if current_copy(path, ".onnx") else "keras"
+def chosen(path: Path) -> tuple[str, Path]:
+    """The runtime and file a model runs on when no runtime is asked for: a `.keras` file's current ONNX
+    copy where there is one (checked once: that reads and hashes the `.keras` file), else the file's own."""
+    if path.suffix == ".keras":
+        copy = current_copy(path, ".onnx")
+        return (DEFAULT_RUNTIME, copy) if copy else ("keras", path)
+    return next((name for name, spec in RUNTIMES.items() if spec.suffix == path.suffix), DEFAULT_RUNTIME), path
 
 
 def load_runner(path: str | Path, runtime: str | None = None, threads: int | None = None):
@@ -48,7 +48,8 @@ def load_runner(path: str | Path, runtime: str | None = None, threads: int | Non
     memory first (that needs Keras and tf2onnx).
     """
     path = Path(path)
-    runtime = runtime or runtime_for(path)
+    if runtime is None:
+        runtime, path = chosen(path)
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}: use one of {', '.join(RUNTIMES)}")
     spec = RUNTIMES[runtime]

@@ -13,6 +13,7 @@ class OnnxRunner:
     """Our network in onnxruntime: uint8 faces (N, size, size, 3) in, its named outputs out."""
 
     def __init__(self, model: str | Path | bytes, threads: int | None = None):
+        self.source = None if isinstance(model, bytes) else Path(model)  # the file, for the page to fetch too
         self.session = session(model, threads)
         (entry,) = self.session.get_inputs()
         self.input_name, self.image_size = entry.name, int(entry.shape[1])
