@@ -11,7 +11,7 @@ from utk_cnn.engines import DEFAULT_ENGINE, ENGINES
 from utk_cnn.faces.detectors import DEFAULT_DETECTOR, DETECTORS
 from utk_cnn.inference.predictor import TTA_MODES
 from utk_cnn.io import quiet_tensorflow
-from utk_cnn.training.config import ARCH_DEFAULTS, AUGMENT_MODES, CONDITION_SHARE, DEFAULT_ARCH
+from utk_cnn.training.config import ARCH_DEFAULTS, AUGMENT_MODES, CONDITION_SHARE, DEFAULT_ARCH, DISTILL_WEIGHT
 from utk_cnn.training.export import FORMATS
 
 log = logging.getLogger("utk_cnn")
@@ -62,6 +62,11 @@ def _add_train(sub):
                    help="wall-clock budget: no epoch starts that would end past it (default: none)")
     p.add_argument("--train-on-val", action="store_true",
                    help="final refit: train on the training and validation splits, keep the last epoch")
+    p.add_argument("--teacher", nargs="+", dest="teachers", default=[], metavar="RUN",
+                   help="distil from these trained runs (or .keras files): their averaged outputs join the labels "
+                        "as targets")
+    p.add_argument("--distill-weight", type=float, default=DISTILL_WEIGHT, metavar="W",
+                   help="with --teacher: the teachers' share of each target, 0-1 (default %(default)s)")
     p.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"],
                    help="tf.distribute strategy (default %(default)s; multiworker reads TF_CONFIG)")
     p.add_argument("--resume", action="store_true",
@@ -71,7 +76,9 @@ def _add_train(sub):
 
 def _add_evaluate(sub):
     p = sub.add_parser("evaluate", help="metrics of a model on a dataset")
-    p.add_argument("--model", help=".keras file or run folder (default: the shipped model)")
+    p.add_argument("--model", nargs="+", metavar="MODEL",
+                   help=".keras file or run folder (default: the shipped model); several: scored as one ensemble, "
+                        "their outputs averaged")
     p.add_argument("--data", required=True, help="UTKFace folder or archive")
     p.add_argument("--split", choices=["test", "val", "all"], default="test",
                    help="test (or val): the run's saved test (validation) split; all: every valid image")

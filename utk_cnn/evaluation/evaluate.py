@@ -105,20 +105,32 @@ def split_records_of(model_path, data, split: str = "test"):
     return records
 
 
+def model_predictor(model=None, split: str = "test", tta: str = "flip"):
+    """(Predictor, the path whose saved split is used, its name in reports) for one model or several averaged.
+
+    `model`: a .keras file or run folder (default: the shipped model), or a list of them, which are
+    scored as one ensemble (`utk_cnn.inference.ensemble`) on the split they share.
+    """
+    from utk_cnn.inference.ensemble import load_ensemble, shared_split
+    from utk_cnn.inference.predictor import resolve_model_path
+    models = list(model) if isinstance(model, (list, tuple)) else [model]
+    paths = [resolve_model_path(m) for m in models]
+    shared_split(paths, split)
+    return load_ensemble(paths, tta=tta), paths[0], " + ".join(map(str, paths))
+
+
 def evaluate_model(model=None, data=None, split: str = "test", tta: str = "flip", reliability=None) -> dict:
-    """Metrics of a saved model (default: the shipped one) on a dataset folder or archive.
+    """Metrics of a saved model (default: the shipped one), or of several averaged, on a dataset folder or archive.
 
     `reliability`: a PNG path for the reliability diagram of the gender confidence.
     """
-    from utk_cnn.inference.predictor import Predictor, resolve_model_path
     from utk_cnn.training.data import decode_records, labels
-    path = resolve_model_path(model)
+    predictor, path, name = model_predictor(model, split, tta)
     records = split_records_of(path, data, split)
-    predictor = Predictor.load(path, tta=tta)
     images, records = decode_records(records, predictor.source_size)
     lab, estimates = labels(records), predictor.estimate(images)
     metrics = summarize_estimates(lab, estimates)
-    metrics.update(split=split, model=str(path), tta=tta)
+    metrics.update(split=split, model=name, tta=tta)
     if reliability:
         from utk_cnn.evaluation.plots import plot_reliability
         plot_reliability(lab["gender"], estimates.p_female, reliability,
@@ -135,16 +147,14 @@ def evaluate_corrupted(model=None, data=None, split: str = "test", tta: str = "f
     """
     from utk_cnn.evaluation.corruptions import corrupt, corruption_names
     from utk_cnn.faces.alignment import CHIP_SIZE
-    from utk_cnn.inference.predictor import Predictor, resolve_model_path
     from utk_cnn.training.data import decode_records, labels
     names = corruption_names(corruptions)
-    path = resolve_model_path(model)
-    predictor = Predictor.load(path, tta=tta)
+    predictor, path, name = model_predictor(model, split, tta)
     images, records = decode_records(split_records_of(path, data, split), CHIP_SIZE)
     lab = labels(records)
     keys = ("n", "age_mae", "gender_accuracy", "age_range_coverage")
     clean = summarize_estimates(lab, predictor.estimate(images))
-    result = {"split": split, "model": str(path), "tta": tta, "clean": {k: clean.get(k) for k in keys},
+    result = {"split": split, "model": name, "tta": tta, "clean": {k: clean.get(k) for k in keys},
               "corrupted": {}}
     for name in names:
         metrics = summarize_estimates(lab, predictor.estimate(corrupt(images, name, seed)))

@@ -15,6 +15,7 @@ DEFAULT_ARCH = "utkres"
 # robust_wide: robust with zoom-outs to 80% of the face's size (looser detector crops) and masks twice as often.
 AUGMENT_MODES = ("none", "flip", "full", "photo", "crop", "robust", "robust_wide")
 CONDITION_SHARE = 0.25  # robust: the share of each batch put under a condition (chosen on validation)
+DISTILL_WEIGHT = 0.5  # with teachers: their share of the age-distribution and gender targets
 CONFIG_VERSION = 4  # the run-config format; runs saved in earlier formats still resume (`upgraded`)
 # Options a resumed run may change: where the data lives and how long to train, not what is trained.
 RESUME_OVERRIDES = ("data", "epochs", "time_limit_min")
@@ -78,6 +79,8 @@ class TrainConfig:
     dedupe_train: bool | None = None      # byte-identical training images: keep one, drop conflicting genders
     train_on_val: bool = False            # final refit: train on train + validation, keep the last epoch
                                           # (validation curves then show seen images; test stays unseen)
+    teachers: list = field(default_factory=list)  # runs (or .keras files) to distil from (training.distill)
+    distill_weight: float = DISTILL_WEIGHT  # the teachers' share of the age-distribution and gender targets
     strategy: str = "default"             # tf.distribute: "default", "mirrored" or "multiworker"
     split: dict = field(default_factory=dict)  # filled in by training: the file names of val and test
     config_version: int = CONFIG_VERSION  # the format this config was saved in

@@ -189,8 +189,11 @@ def labels(records: list[Record]) -> dict[str, np.ndarray]:
 
 def make_dataset(images: np.ndarray, label_arrays: dict, output_names, batch_size: int,
                  training: bool = False, augment: str = "flip", seed: int = 0, condition_share: float = CONDITION_SHARE,
-                 drop_remainder: bool | None = None) -> tf.data.Dataset:
+                 drop_remainder: bool | None = None, soft_targets: dict | None = None) -> tf.data.Dataset:
     """Batches of (uint8 images, targets keyed by model output); shuffled and augmented when training.
+
+    `soft_targets` (a distilled run's, `training.distill`) replace the age-distribution and gender
+    targets: "age_dist" (N, bins) and "gender" (N,).
 
     Training drops the last partial batch, as must every split under tf.distribute (Keras cannot
     split an uneven batch over replicas).
@@ -201,6 +204,10 @@ def make_dataset(images: np.ndarray, label_arrays: dict, output_names, batch_siz
         targets["age_dist"] = age
     if "race_out" in output_names:
         targets["race_out"] = label_arrays["race"].reshape(-1, 1)
+    if soft_targets is not None:
+        targets["gender_out"] = soft_targets["gender"].reshape(-1, 1)
+        if "age_dist" in output_names:
+            targets["age_dist"] = soft_targets["age_dist"]
     # Batches are gathered from the uint8 array by index, so the images live once in memory
     # (from_tensor_slices would hold a second copy inside TensorFlow).
     ds = tf.data.Dataset.range(len(images))

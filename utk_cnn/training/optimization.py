@@ -11,7 +11,7 @@ import keras
 import tensorflow as tf
 
 from utk_cnn.training.config import TrainConfig
-from utk_cnn.training.losses import age_distribution_loss, gender_loss
+from utk_cnn.training.losses import age_distribution_loss, gender_accuracy, gender_loss
 
 
 def cpu_has_bf16() -> bool:
@@ -98,8 +98,8 @@ def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
     weights = {"gender_out": cfg.gender_weight, "age_out": 1.0 if "age_dist" not in model.output_names
                else cfg.age_mae_weight}
     # Named explicitly: a model of several members has several gender columns, where "accuracy"
-    # would resolve to categorical accuracy.
-    metrics = {"gender_out": [keras.metrics.BinaryAccuracy(name="accuracy")], "age_out": ["mae"]}
+    # would resolve to categorical accuracy; and a distilled run's gender targets are soft.
+    metrics = {"gender_out": [keras.metrics.MeanMetricWrapper(gender_accuracy, name="accuracy")], "age_out": ["mae"]}
     if "age_dist" in model.output_names:  # trained through its expectation, and directly where weighted
         losses["age_dist"] = age_distribution_loss if cfg.age_dist_weight else None
         weights["age_dist"] = cfg.age_dist_weight

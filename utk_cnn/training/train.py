@@ -1,8 +1,8 @@
 """Training a run folder: data, model, fit with checkpoints, then the shipped artefacts.
 
 A run folder holds `config.json`, `history.json`, `checkpoint.keras` (last epoch, with the
-optimizer, for --resume), `best.weights.h5`, and at the end `model.keras`, `metrics.json`
-and `curves.png`. Every file is written atomically.
+optimizer, for --resume), `best.weights.h5` (and `teachers.npz` when distilling), and at the end
+`model.keras`, `metrics.json` and `curves.png`. Every file is written atomically.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from utk_cnn.inference.predictor import Predictor
 from utk_cnn.io import atomic_path, read_json, write_json
 from utk_cnn.training.config import RESUME_OVERRIDES, TrainConfig
 from utk_cnn.training.data import DataError, decode_records, dedupe, labels, make_dataset, read_records, split_records
+from utk_cnn.training.distill import distilled_targets, teacher_paths
 from utk_cnn.training.export import save_onnx_copy
 from utk_cnn.training.model import build_model, precision_policy
 from utk_cnn.training.multiworker import chief_decides, is_chief, is_multiworker, prepare_for_multiworker, sync_with_chief
@@ -137,6 +138,8 @@ def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -
         cfg = dataclasses.replace(saved, **given).resolved()  # options added since are defaulted
     else:
         cfg = cfg.resolved()
+    if cfg.teachers:
+        teacher_paths(cfg)  # unusable teachers are refused before the data is read
     # A multi-worker strategy must exist before TensorFlow runs any op (reading the data does).
     strategy = get_strategy(cfg.strategy)
     keras.utils.set_random_seed(cfg.seed)
@@ -153,8 +156,9 @@ def _train(cfg: TrainConfig, resume: bool, verbose, precision: str, strategy: tf
     global_batch = cfg.batch_size * strategy.num_replicas_in_sync
     model = _model(cfg, run, resume, strategy)
     names = model.output_names
+    soft = distilled_targets(cfg, run, *arrays["train"]) if cfg.teachers else None
     train_ds = make_dataset(*arrays["train"], names, global_batch, training=True, augment=cfg.augment, seed=cfg.seed,
-                            condition_share=cfg.condition_share)
+                            condition_share=cfg.condition_share, soft_targets=soft)
     val_ds = make_dataset(*arrays["val"], names, global_batch,
                           drop_remainder=True if strategy.num_replicas_in_sync > 1 else None)
     if is_multiworker(strategy):
