@@ -79,5 +79,9 @@ def downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     scale = min(1.0, max_side / max(image.shape[:2]))
     if scale < 1.0:
         size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        # Halvings first: OpenCV's area resizing is 4-10x faster by exactly 2 than by other factors.
+        while image.shape[1] >= 2 * size[0] and image.shape[0] >= 2 * size[1] and not (image.shape[0] % 2 or image.shape[1] % 2):
+            image = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        if image.shape[1::-1] != size:
+            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     return image, scale
