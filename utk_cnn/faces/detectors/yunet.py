@@ -84,9 +84,10 @@ class YunetDetector:
     # (python bench/measure_chip_geometry.py ../shared/data/UTKFace.tar.gz --detector yunet).
     chip_landmarks = np.array([[0.2817, 0.2918], [0.6865, 0.2915], [0.478, 0.522], [0.3114, 0.6754], [0.6721, 0.6721]])
 
-    def __init__(self, max_side: int = 1280, min_side: int = 128, coarse_step: float = 0.25, score_threshold: float = 0.6,
-                 nms_threshold: float = 0.3, upscale: float = 1.0, candidate_threshold: float = 0.1,
-                 refine_below: int = 48, refine_size: int = 80, refine_context: float = 2.5, max_candidates: int = 40, engine: str = "onnx",
+    def __init__(self, max_side: int = 1280, min_side: int = 128, coarse_step: float = 0.25,
+                 score_threshold: float = 0.6, nms_threshold: float = 0.3, upscale: float = 1.0,
+                 candidate_threshold: float = 0.1, refine_below: int = 48, refine_size: int = 80,
+                 refine_context: float = 2.5, max_candidates: int = 40, engine: str = "onnx",
                  threads: int | None = None):
         self.max_side, self.min_side, self.coarse_step, self.upscale = max_side, min_side, coarse_step, upscale
         self.score_threshold, self.nms_threshold = score_threshold, nms_threshold
