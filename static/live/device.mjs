@@ -28,33 +28,33 @@ export class DeviceEstimator {
   }
 
   /** Each face aligned as a UTKFace chip (as the server aligns it: the same warp and area resize), at the
-   * network's input size, followed by its mirror image: uint8 RGB, two views per face. */
-  align(pixels, width, height, faces) {
+   * network's input size, mirrored where asked: uint8 RGB, one view per face. */
+  align(pixels, width, height, faces, mirrored = false) {
     const plane = this.size * this.size * 3, row = this.size * 3;
-    const views = new Uint8Array(faces.length * 2 * plane);
+    const views = new Uint8Array(faces.length * plane);
     faces.forEach((face, i) => {
       const marks = [0, 1, 2, 3, 4].map((n) => [face[4 + 2 * n], face[5 + 2 * n]]);
       const chip = resizeArea(warpAffine(pixels, width, height, chipTransform(marks), CHIP_SIZE), CHIP_SIZE, this.size);
-      views.set(chip, 2 * i * plane);
-      const mirror = views.subarray((2 * i + 1) * plane, (2 * i + 2) * plane);
+      const view = views.subarray(i * plane, (i + 1) * plane);
+      if (!mirrored) { view.set(chip); return; }
       for (let y = 0; y < this.size; y++) {
         for (let x = 0; x < this.size; x++) {
           const from = y * row + x * 3, to = y * row + (this.size - 1 - x) * 3;
-          mirror[to] = chip[from]; mirror[to + 1] = chip[from + 1]; mirror[to + 2] = chip[from + 2];
+          view[to] = chip[from]; view[to + 1] = chip[from + 1]; view[to + 2] = chip[from + 2];
         }
       }
     });
     return views;
   }
 
-  /** The network on every face and its mirror image; per face the mean of the two views' outputs. */
+  /** The network on one view of every face: per face its age distribution and P(female). */
   async network(views, count) {
-    const image = new this.ort.Tensor("uint8", views, [2 * count, this.size, this.size, 3]);
+    const image = new this.ort.Tensor("uint8", views, [count, this.size, this.size, 3]);
     const out = await this.sessions.network.run({ [this.sessions.network.inputNames[0]]: image });
-    const dist = out.age_dist.data, female = out.gender_out.data, bins = dist.length / (2 * count);
+    const dist = out.age_dist.data, female = out.gender_out.data, bins = dist.length / count;
     return Array.from({ length: count }, (_, i) => ({
-      age_dist: Array.from({ length: bins }, (_, k) => (dist[2 * i * bins + k] + dist[(2 * i + 1) * bins + k]) / 2),
-      gender_out: [(female[2 * i] + female[2 * i + 1]) / 2],
+      age_dist: Array.from(dist.subarray(i * bins, (i + 1) * bins)),
+      gender_out: [female[i]],
     }));
   }
 
@@ -65,7 +65,9 @@ export class DeviceEstimator {
     const pixels = canvas.getContext("2d", { willReadFrequently: true }).getImageData(0, 0, width, height).data;
     const faces = await this.detect(pixels, width, height);
     const t1 = performance.now();
-    const views = faces.length ? this.align(pixels, width, height, faces) : null;
+    // As the server does (FrameAnnotator.outputs): the mirror image on every other frame, so each
+    // person's steady estimate (the mean over recent frames) averages both views at half the cost.
+    const views = faces.length ? this.align(pixels, width, height, faces, this.frame % 2 === 1) : null;
     const t2 = performance.now();
     const outputs = faces.length ? await this.network(views, faces.length) : [];
     const t3 = performance.now();

@@ -86,3 +86,19 @@ test("tracks keep the ids Python gives them as people cross, vanish and come bac
     assert.deepEqual(tracker.update(t, boxes).map((track) => track.id), ids, `frame ${t}`);
   });
 });
+
+test("device mode shows the network one view per face, the mirror image where asked", async () => {
+  const { DeviceEstimator } = await import("../../static/live/device.mjs");
+  const estimator = new DeviceEstimator(null, {}, {}, 8);
+  const [w, h] = [64, 64];
+  const rgba = new Uint8Array(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 251));
+  const face = [16, 16, 32, 32, 24, 26, 40, 26, 32, 34, 26, 42, 38, 42, 0.9];
+  const plain = estimator.align(rgba, w, h, [face, face]);
+  const mirrored = estimator.align(rgba, w, h, [face], true);
+  assert.equal(plain.length, 2 * 8 * 8 * 3);
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++) {
+      for (let c = 0; c < 3; c++) assert.equal(mirrored[(y * 8 + 7 - x) * 3 + c], plain[(y * 8 + x) * 3 + c]);
+    }
+  }
+});

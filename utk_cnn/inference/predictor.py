@@ -145,8 +145,9 @@ class Predictor:
         """The face size that loses no detail in any view: decode faces at this size for evaluation."""
         return self.image_size + 2 * shift_margin(self.image_size) if self.tta == "shifts" else self.image_size
 
-    def averaged_outputs(self, faces: np.ndarray) -> dict[str, np.ndarray]:
-        """The model's outputs for each face, averaged over its test-time views: (N, ...) per output."""
+    def averaged_outputs(self, faces: np.ndarray, tta: str | None = None) -> dict[str, np.ndarray]:
+        """The model's outputs for each face, averaged over its test-time views (`tta`, default the Predictor's)."""
+        tta = check_tta(tta or self.tta)
         faces = np.asarray(faces)
         if faces.ndim != 4 or faces.shape[-1] != 3:
             raise ValueError(f"faces must be an (N, H, W, 3) RGB array, got shape {faces.shape}")
@@ -155,7 +156,7 @@ class Predictor:
         parts = {key: [np.zeros((0, 1), "float32")] for key in self._keys}
         for start in range(0, len(faces), self.faces_per_call):
             chunk = faces[start:start + self.faces_per_call]
-            views = tta_views(chunk, self.image_size, self.tta)               # (V, n, s, s, 3)
+            views = tta_views(chunk, self.image_size, tta)                    # (V, n, s, s, 3)
             out = self.runner(views.reshape(-1, *views.shape[2:]))
             for key in self._keys:
                 value = out[key]
