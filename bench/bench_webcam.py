@@ -115,7 +115,7 @@ def server_share(send_side: int) -> dict:
     return {"send_side": send_side, "frame_bytes_base64": len(sent), "faces": len(faces),
             "decode_ms": median_ms(lambda: decode_frame(sent)),
             "detect_and_align_ms": median_ms(lambda: predictor.faces_and_crops(frames[1])),
-            "model_ms": median_ms(lambda: predictor.averaged_outputs(crops)),
+            "model_ms": median_ms(lambda: annotator.outputs(crops)),  # one view per face (the mirror every other frame)
             "whole_estimate_ms": median_ms(lambda: annotator.step(next(steps)))}
 
 

@@ -105,13 +105,24 @@ def split_records_of(model_path, data, split: str = "test"):
     return records
 
 
+def shared_split(paths: list, split: str) -> None:
+    """Raise unless every run saved the same `split` (val or test) beside its model, as scoring them together needs."""
+    if split == "all" or len(paths) < 2:
+        return
+    first = split_names(paths[0], split)
+    for path in paths[1:]:
+        if split_names(path, split) != first:
+            raise ValueError(f"{path}: its {split} split is not {paths[0]}'s; an ensemble is scored on a split its "
+                             "members share")
+
+
 def model_predictor(model=None, split: str = "test", tta: str = "flip"):
     """(Predictor, the path whose saved split is used, its name in reports) for one model or several averaged.
 
     `model`: a .keras file or run folder (default: the shipped model), or a list of them, which are
     scored as one ensemble (`utk_cnn.inference.ensemble`) on the split they share.
     """
-    from utk_cnn.inference.ensemble import load_ensemble, shared_split
+    from utk_cnn.inference.ensemble import load_ensemble
     from utk_cnn.inference.predictor import resolve_model_path
     models = list(model) if isinstance(model, (list, tuple)) else [model]
     paths = [resolve_model_path(m) for m in models]

@@ -6,8 +6,6 @@ female probabilities. The ensemble carries no calibration of its own.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from utk_cnn.inference.predictor import Predictor, check_tta, resize_faces, resolve_model_path
@@ -40,14 +38,3 @@ def load_ensemble(paths, tta: str = "flip", threads: int | None = None) -> Predi
     runner = EnsembleRunner([load_runner(path, threads=threads) for path in paths])
     return Predictor(runner, paths[0], tta=tta, threads=threads)
 
-
-def shared_split(paths: list[Path], split: str) -> None:
-    """Raise unless every run saved the same `split` (val or test) beside its model, as evaluating them together needs."""
-    from utk_cnn.evaluation.evaluate import split_names
-    if split == "all" or len(paths) < 2:
-        return
-    first = split_names(paths[0], split)
-    for path in paths[1:]:
-        if split_names(path, split) != first:
-            raise ValueError(f"{path}: its {split} split is not {paths[0]}'s; an ensemble is scored on a split its "
-                             "members share")
