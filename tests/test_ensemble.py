@@ -63,3 +63,12 @@ def test_runs_of_different_splits_are_not_scored_together(trained_run, tmp_path)
 
 def test_one_model_loads_as_itself(trained_run):
     assert not isinstance(load_ensemble([trained_run]).runner, EnsembleRunner)
+
+
+def test_the_command_line_scores_several_models_as_one(trained_run, tmp_path, capsys):
+    from utk_cnn.cli import main
+    copy = tmp_path / "copy"
+    shutil.copytree(trained_run, copy)
+    data = json.loads((trained_run / "config.json").read_text())["data"]
+    assert main(["evaluate", "--model", str(trained_run), str(copy), "--data", data, "--split", "val", "--json"]) == 0
+    assert " + " in json.loads(capsys.readouterr().out)["model"]
