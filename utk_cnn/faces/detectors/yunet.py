@@ -112,12 +112,13 @@ class YunetDetector:
         return RELIABLE_SIZE * long / side
 
     def _pass(self, bgr: np.ndarray, side: int) -> list[Face]:
+        """The faces one pass finds with the image's long side at `side`, in the image's own pixels."""
         scale = side / max(bgr.shape[:2])
         small = downscale(bgr, side)[0] if scale <= 1 else cv2.resize(bgr, None, fx=scale, fy=scale)
         rows = self._find(small)
         faces = [Face(tuple(float(v) for v in row[:4]), float(row[14]), row[4:14].reshape(5, 2).astype(np.float64))
                  for row in rows]
-        return rescaled(faces, scale), scale
+        return rescaled(faces, scale)
 
     def detect(self, image: np.ndarray) -> list[Face]:
         """Faces in a uint8 RGB image, most confident first."""
@@ -125,7 +126,7 @@ class YunetDetector:
         sides = self.sides(image.shape)
         faces, long = [], max(image.shape[:2])
         for i, side in enumerate(sides):
-            found, _ = self._pass(bgr, side)
+            found = self._pass(bgr, side)
             # A scale keeps faces it sees at a reliable size, and leaves the smallest ones to the
             # finer scale before it, but for the top of that one's band (suppress_overlaps merges).
             upper = self.largest_reliable(side, long) if i < len(sides) - 1 else math.inf
