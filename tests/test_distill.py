@@ -102,3 +102,23 @@ def test_a_bare_model_file_teaches_only_a_refit(trained_run, tmp_path):
     shutil.copy(trained_run / "model.keras", bare / "model.keras")
     with pytest.raises(ValueError, match="unknown"):
         distill.teacher_paths(_student(trained_run, tmp_path / "student", teachers=[str(bare / "model.keras")]))
+
+
+def test_a_bad_weight_is_refused_before_training(trained_run, tmp_path):
+    with pytest.raises(ValueError, match="--distill-weight"):
+        train(_student(trained_run, tmp_path / "student", distill_weight=2.0), verbose=0)
+    assert not (tmp_path / "student").exists()
+
+
+def test_a_teacher_retrained_in_place_is_asked_again(trained_run, tmp_path, monkeypatch):
+    teacher = tmp_path / "teacher"
+    shutil.copytree(trained_run, teacher)
+    cfg = _student(trained_run, tmp_path / "student", teachers=[str(teacher)])
+    train(cfg, verbose=0)
+    (teacher / "model.keras").write_bytes((teacher / "model.keras").read_bytes() + b"\0")  # other weights, same path
+    asked = []
+    monkeypatch.setattr(distill, "teacher_outputs", lambda paths, images: asked.append(1) or {
+        "age_dist": np.full((len(images), MAX_AGE + 1), 1 / (MAX_AGE + 1), "float32"),
+        "gender": np.full(len(images), 0.5, "float32")})
+    train(dataclasses.replace(cfg, epochs=2), resume=True, verbose=0)
+    assert asked == [1]

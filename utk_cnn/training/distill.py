@@ -29,14 +29,21 @@ log = logging.getLogger("utk_cnn")
 CACHE = "teachers.npz"
 
 
+def check_weight(weight: float) -> None:
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"--distill-weight must be between 0 and 1, got {weight}")
+
+
 def teacher_paths(cfg: TrainConfig) -> list[Path]:
-    """The teachers' model files, refused where they trained on faces the student keeps unseen.
+    """The teachers' model files, refused where they trained on faces the student keeps unseen (and a weight
+    outside 0-1 refused too, before any data is read).
 
     A teacher must come from the same split. One that trained on the validation faces (a refit)
     may teach only a refit, and a bare model file, whose training faces are unknown, only a
     refit too (with a warning: the test split is clean only if that model never saw it).
     """
     from utk_cnn.inference.predictor import resolve_model_path
+    check_weight(cfg.distill_weight)
     paths = []
     for teacher in cfg.teachers:
         path = resolve_model_path(teacher)
@@ -71,17 +78,19 @@ def teacher_outputs(paths: list[Path], images: np.ndarray) -> dict[str, np.ndarr
 def soft_targets(label_arrays: dict, taught: dict[str, np.ndarray], weight: float) -> dict[str, np.ndarray]:
     """The student's targets: the labels and the teachers' outputs mixed, the teachers' share `weight`."""
     from utk_cnn.training.losses import label_distribution
-    if not 0.0 <= weight <= 1.0:
-        raise ValueError(f"--distill-weight must be between 0 and 1, got {weight}")
+    check_weight(weight)
     truth = np.asarray(label_distribution(label_arrays["age"]))
     return {"age_dist": ((1 - weight) * truth + weight * taught["age_dist"]).astype("float32"),
             "gender": ((1 - weight) * label_arrays["gender"] + weight * taught["gender"]).astype("float32")}
 
 
 def _fingerprint(images: np.ndarray, paths: list[Path]) -> str:
+    """What the saved outputs were computed from: the training faces and each teacher's weights (a teacher
+    retrained in place must not teach from its old outputs)."""
+    from utk_cnn.inference.runtimes.copies import sha256
     digest = hashlib.sha1(np.ascontiguousarray(images).data)
     for path in paths:
-        digest.update(str(path.resolve()).encode())
+        digest.update(sha256(path).encode())
     return digest.hexdigest()
 
 
