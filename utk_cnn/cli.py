@@ -67,6 +67,8 @@ def _add_train(sub):
                         "as targets")
     p.add_argument("--distill-weight", type=float, default=DISTILL_WEIGHT, metavar="W",
                    help="with --teacher: the teachers' share of each target, 0-1 (default %(default)s)")
+    p.add_argument("--init-from", metavar="RUN",
+                   help="start from this trained run's weights (fine-tuning; same split, a refit only for a refit)")
     p.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"],
                    help="tf.distribute strategy (default %(default)s; multiworker reads TF_CONFIG)")
     p.add_argument("--resume", action="store_true",

@@ -81,6 +81,7 @@ class TrainConfig:
                                           # (validation curves then show seen images; test stays unseen)
     teachers: list = field(default_factory=list)  # runs (or .keras files) to distil from (training.distill)
     distill_weight: float = DISTILL_WEIGHT  # the teachers' share of the age-distribution and gender targets
+    init_from: str | None = None          # a trained run (or .keras file) whose weights this run starts from
     strategy: str = "default"             # tf.distribute: "default", "mirrored" or "multiworker"
     split: dict = field(default_factory=dict)  # filled in by training: the file names of val and test
     config_version: int = CONFIG_VERSION  # the format this config was saved in

@@ -36,34 +36,36 @@ def check_weight(weight: float) -> None:
 
 def teacher_paths(cfg: TrainConfig) -> list[Path]:
     """The teachers' model files, refused where they trained on faces the student keeps unseen (and a weight
-    outside 0-1 refused too, before any data is read).
+    outside 0-1 refused too, before any data is read)."""
+    check_weight(cfg.distill_weight)
+    return [unseen_faces_kept(cfg, teacher) for teacher in cfg.teachers]
 
-    A teacher must come from the same split. One that trained on the validation faces (a refit)
-    may teach only a refit, and a bare model file, whose training faces are unknown, only a
-    refit too (with a warning: the test split is clean only if that model never saw it).
+
+def unseen_faces_kept(cfg: TrainConfig, source: str) -> Path:
+    """The model file of a run whose outputs or weights a new run learns from, if that keeps its held-out faces unseen.
+
+    It must come from the same split. One that trained on the validation faces (a refit) may
+    serve only a refit, and a bare model file, whose training faces are unknown, only a refit
+    too (with a warning: the test split is clean only if that model never saw it).
     """
     from utk_cnn.inference.predictor import resolve_model_path
-    check_weight(cfg.distill_weight)
-    paths = []
-    for teacher in cfg.teachers:
-        path = resolve_model_path(teacher)
-        config = path.parent / "config.json"
-        if not config.exists():
-            if not cfg.train_on_val:
-                raise ValueError(f"{teacher}: no config.json beside it, so the faces it trained on are unknown; "
-                                 "teach with run folders of this split (a bare model may teach a --train-on-val refit)")
-            log.warning("%s: no saved split; the student's test figures hold only if it never trained on them", teacher)
-        else:
-            taught = TrainConfig.load(config)
-            split = (taught.split_seed, taught.val_fraction, taught.test_fraction)
-            if split != (cfg.split_seed, cfg.val_fraction, cfg.test_fraction):
-                raise ValueError(f"{teacher}: trained on another split (seed, validation and test fractions "
-                                 f"{split}); it may have seen the student's test faces")
-            if taught.train_on_val and not cfg.train_on_val:
-                raise ValueError(f"{teacher}: a refit that trained on the validation faces; the student's "
-                                 "validation would not be clean (teach a --train-on-val refit with it)")
-        paths.append(path)
-    return paths
+    path = resolve_model_path(source)
+    config = path.parent / "config.json"
+    if not config.exists():
+        if not cfg.train_on_val:
+            raise ValueError(f"{source}: no config.json beside it, so the faces it trained on are unknown; "
+                             "use run folders of this split (a bare model may serve a --train-on-val refit)")
+        log.warning("%s: no saved split; the run's test figures hold only if it never trained on them", source)
+        return path
+    taught = TrainConfig.load(config)
+    split = (taught.split_seed, taught.val_fraction, taught.test_fraction)
+    if split != (cfg.split_seed, cfg.val_fraction, cfg.test_fraction):
+        raise ValueError(f"{source}: trained on another split (seed, validation and test fractions "
+                         f"{split}); it may have seen this run's test faces")
+    if taught.train_on_val and not cfg.train_on_val:
+        raise ValueError(f"{source}: a refit that trained on the validation faces; this run's "
+                         "validation would not be clean (use it for a --train-on-val refit)")
+    return path
 
 
 def teacher_outputs(paths: list[Path], images: np.ndarray) -> dict[str, np.ndarray]:

@@ -29,6 +29,7 @@ from utk_cnn.training.export import save_onnx_copy
 from utk_cnn.training.model import build_model, precision_policy
 from utk_cnn.training.multiworker import chief_decides, is_chief, is_multiworker, prepare_for_multiworker, sync_with_chief
 from utk_cnn.training.optimization import LearningRateKeeper, compile_model, get_strategy, resolve_precision
+from utk_cnn.training.warm_start import init_path, warm_start
 
 log = logging.getLogger("utk_cnn")
 
@@ -139,7 +140,8 @@ def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -
     else:
         cfg = cfg.resolved()
     if cfg.teachers:
-        teacher_paths(cfg)  # unusable teachers are refused before the data is read
+        teacher_paths(cfg)  # unusable teachers (or a run to start from) are refused before the data is read
+    init_path(cfg)
     # A multi-worker strategy must exist before TensorFlow runs any op (reading the data does).
     strategy = get_strategy(cfg.strategy)
     keras.utils.set_random_seed(cfg.seed)
@@ -212,6 +214,7 @@ def _model(cfg: TrainConfig, run: Path, resume: bool, strategy) -> keras.Model:
         if resume and (run / "checkpoint.keras").exists():
             return keras.models.load_model(run / "checkpoint.keras")
         model = build_model(cfg.arch, cfg.image_size, race_head=bool(cfg.race_weight))
+        warm_start(model, cfg)
         compile_model(model, cfg)
         return model
 
