@@ -47,26 +47,33 @@ def check_model(path: Path = MODEL_PATH) -> Path:
 
 
 class OnnxYunet:
-    """One YuNet pass at the image's own size through onnxruntime: one session shared by all threads."""
+    """One YuNet pass on an RGB image at its own size through onnxruntime: one session shared by all threads."""
 
     def __init__(self, path: str, score_threshold: float, nms_threshold: float, threads: int | None = None):
         self.session = session(path, threads)
         self.score_threshold, self.nms_threshold = score_threshold, nms_threshold
+        self._local = threading.local()  # each thread's input blobs, by image size, reused (their padding stays 0)
 
-    def __call__(self, bgr: np.ndarray) -> np.ndarray:
-        outputs = dict(zip(OUTPUT_NAMES, self.session.run(OUTPUT_NAMES, {"input": input_blob(bgr)})))
-        pad_w, pad_h = padded_size(bgr.shape[1], bgr.shape[0])
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        blobs = self._local.__dict__.setdefault("blobs", {})
+        size = rgb.shape[:2]
+        if size not in blobs and len(blobs) >= 8:  # a video keeps one size; photos of many sizes should not pile up
+            blobs.clear()
+        blobs[size] = input_blob(rgb, "rgb", blobs.get(size))
+        outputs = dict(zip(OUTPUT_NAMES, self.session.run(OUTPUT_NAMES, {"input": blobs[size]})))
+        pad_w, pad_h = padded_size(rgb.shape[1], rgb.shape[0])
         return decode(outputs, pad_w, pad_h, self.score_threshold, self.nms_threshold)
 
 
 class OpenCVYunet:
-    """One YuNet pass through `cv2.FaceDetectorYN`: an instance per thread and per input size."""
+    """One YuNet pass on an RGB image through `cv2.FaceDetectorYN`: an instance per thread and per input size."""
 
     def __init__(self, path: str, score_threshold: float, nms_threshold: float, threads: int | None = None):
         self.path, self.score_threshold, self.nms_threshold = path, score_threshold, nms_threshold
         self._local = threading.local()  # one OpenCV detector per thread: the app serves visitors in parallel
 
-    def __call__(self, bgr: np.ndarray) -> np.ndarray:
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
         nets = self._local.__dict__.setdefault("nets", {})
         size = (bgr.shape[1], bgr.shape[0])
         if size not in nets:  # resizing one instance costs more than the search itself
@@ -111,10 +118,10 @@ class YunetDetector:
         """The largest face, in the image's pixels, that a pass at long side `side` sees at a reliable size."""
         return RELIABLE_SIZE * long / side
 
-    def _pass(self, bgr: np.ndarray, side: int) -> list[Face]:
+    def _pass(self, rgb: np.ndarray, side: int) -> list[Face]:
         """The faces one pass finds with the image's long side at `side`, in the image's own pixels."""
-        scale = side / max(bgr.shape[:2])
-        small = downscale(bgr, side)[0] if scale <= 1 else cv2.resize(bgr, None, fx=scale, fy=scale)
+        scale = side / max(rgb.shape[:2])
+        small = downscale(rgb, side)[0] if scale <= 1 else cv2.resize(rgb, None, fx=scale, fy=scale)
         rows = self._find(small)
         faces = [Face(tuple(float(v) for v in row[:4]), float(row[14]), row[4:14].reshape(5, 2).astype(np.float64))
                  for row in rows]
@@ -122,18 +129,17 @@ class YunetDetector:
 
     def detect(self, image: np.ndarray) -> list[Face]:
         """Faces in a uint8 RGB image, most confident first."""
-        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
         sides = self.sides(image.shape)
         faces, long = [], max(image.shape[:2])
         for i, side in enumerate(sides):
-            found = self._pass(bgr, side)
+            found = self._pass(image, side)
             # A scale keeps faces it sees at a reliable size, and leaves the smallest ones to the
             # finer scale before it, but for the top of that one's band (suppress_overlaps merges).
             upper = self.largest_reliable(side, long) if i < len(sides) - 1 else math.inf
             lower = OVERLAP * self.largest_reliable(sides[i - 1], long) if i else 0.0
             faces += [f for f in found if lower < max(f.box[2:]) <= upper]
         faces = sorted(suppress_overlaps(faces, self.nms_threshold), key=lambda f: -f.confidence)[:self.max_candidates]
-        faces = [self._second_look(bgr, f) if self._doubtful(f) else f for f in faces]
+        faces = [self._second_look(image, f) if self._doubtful(f) else f for f in faces]
         faces = [f for f in faces if f is not None and f.confidence >= self.score_threshold]
         faces = suppress_overlaps(faces, self.nms_threshold)  # a second look can land on a face already found
         return sorted((_clipped(f, image.shape) for f in faces), key=lambda f: -f.confidence)
@@ -141,7 +147,7 @@ class YunetDetector:
     def _doubtful(self, face: Face) -> bool:
         return face.confidence < self.score_threshold or max(face.box[2:]) < self.refine_below
 
-    def _second_look(self, bgr: np.ndarray, face: Face) -> Face | None:
+    def _second_look(self, rgb: np.ndarray, face: Face) -> Face | None:
         """The face searched again in a crop around it, enlarged to `refine_size` px: a sure score, finer landmarks.
 
         Small and low-scoring faces are where YuNet is least sure; seen larger, a real face
@@ -153,7 +159,7 @@ class YunetDetector:
         x0, y0 = x + w / 2 - side / 2, y + h / 2 - side / 2
         crop_side = max(1, round(side * zoom))
         to_crop = np.array([[zoom, 0, -x0 * zoom], [0, zoom, -y0 * zoom]])
-        crop = cv2.warpAffine(bgr, to_crop, (crop_side, crop_side), flags=cv2.INTER_LINEAR,
+        crop = cv2.warpAffine(rgb, to_crop, (crop_side, crop_side), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
         rows = self._find(crop)
         if not len(rows):

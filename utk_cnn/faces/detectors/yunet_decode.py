@@ -22,12 +22,22 @@ def padded_size(width: int, height: int) -> tuple[int, int]:
     return (width - 1) // DIVISOR * DIVISOR + DIVISOR, (height - 1) // DIVISOR * DIVISOR + DIVISOR
 
 
-def input_blob(bgr: np.ndarray) -> np.ndarray:
-    """A uint8 BGR image as the network's float32 NCHW input, zero-padded to multiples of 32."""
-    height, width = bgr.shape[:2]
+def input_blob(image: np.ndarray, order: str = "bgr", out: np.ndarray | None = None) -> np.ndarray:
+    """A uint8 image (BGR, or RGB with order="rgb") as the network's float32 BGR NCHW input, zero-padded to
+    multiples of 32; written into `out` (a blob of an earlier image of the same size) when given.
+
+    Splitting the planes and writing into a blob that is not zeroed first is 2-3x faster than a
+    strided transpose into `np.zeros` (0.33 against 0.93 ms at 640x480).
+    """
+    height, width = image.shape[:2]
     pad_w, pad_h = padded_size(width, height)
-    blob = np.zeros((1, 3, pad_h, pad_w), np.float32)
-    blob[0, :, :height, :width] = bgr.transpose(2, 0, 1)
+    blob = out if out is not None else np.empty((1, 3, pad_h, pad_w), np.float32)
+    if out is None:
+        blob[0, :, height:, :] = 0
+        blob[0, :, :height, width:] = 0
+    planes = cv2.split(image)
+    for channel, plane in enumerate(planes[::-1] if order == "rgb" else planes):
+        blob[0, channel, :height, :width] = plane
     return blob
 
 
@@ -37,10 +47,11 @@ def decode(outputs: dict[str, np.ndarray], pad_w: int, pad_h: int, score_thresho
     rows = []
     for stride in STRIDES:
         cols, count = pad_w // stride, (pad_w // stride) * (pad_h // stride)
-        cls = np.clip(outputs[f"cls_{stride}"].reshape(-1)[:count], 0, 1)
-        obj = np.clip(outputs[f"obj_{stride}"].reshape(-1)[:count], 0, 1)
-        score = np.sqrt(cls * obj)
-        keep = np.flatnonzero(score >= score_threshold)
+        product = np.clip(outputs[f"cls_{stride}"].reshape(-1)[:count], 0, 1) * \
+            np.clip(outputs[f"obj_{stride}"].reshape(-1)[:count], 0, 1)
+        keep = np.flatnonzero(product >= score_threshold * score_threshold)  # square roots only where they may pass
+        score = np.sqrt(product[keep])
+        keep, score = keep[score >= score_threshold], score[score >= score_threshold]
         if not len(keep):
             continue
         c, r = (keep % cols).astype(np.float32), (keep // cols).astype(np.float32)
@@ -51,12 +62,12 @@ def decode(outputs: dict[str, np.ndarray], pad_w: int, pad_h: int, score_thresho
         marks = np.empty_like(kps)
         marks[:, 0::2] = (kps[:, 0::2] + c[:, None]) * stride
         marks[:, 1::2] = (kps[:, 1::2] + r[:, None]) * stride
-        rows.append(np.column_stack([cx - w / 2, cy - h / 2, w, h, marks, score[keep]]).astype(np.float32))
+        rows.append(np.column_stack([cx - w / 2, cy - h / 2, w, h, marks, score]).astype(np.float32))
     if not rows:
         return np.zeros((0, 15), np.float32)
     faces = np.concatenate(rows)
     if len(faces) < 2:
         return faces
-    boxes = [[int(x), int(y), int(w), int(h)] for x, y, w, h in faces[:, :4]]  # OpenCV suppresses on Rect2i
-    keep = cv2.dnn.NMSBoxes(boxes, faces[:, 14].tolist(), score_threshold, nms_threshold, top_k=top_k)
+    boxes = faces[:, :4].astype(np.int32)  # OpenCV suppresses on Rect2i (whole pixels, truncated)
+    keep = cv2.dnn.NMSBoxes(boxes, faces[:, 14], score_threshold, nms_threshold, top_k=top_k)
     return faces[np.asarray(keep, int).reshape(-1)]
