@@ -140,8 +140,8 @@ def train(cfg: TrainConfig, resume: bool = False, verbose: int | str = "auto") -
     else:
         cfg = cfg.resolved()
     if cfg.teachers:
-        teacher_paths(cfg)  # unusable teachers (or a run to start from) are refused before the data is read
-    init_path(cfg)
+        teacher_paths(cfg)  # unusable teachers are refused before the data is read
+    init_path(cfg)  # and so is a run to start from
     # A multi-worker strategy must exist before TensorFlow runs any op (reading the data does).
     strategy = get_strategy(cfg.strategy)
     keras.utils.set_random_seed(cfg.seed)

@@ -19,7 +19,12 @@ log = logging.getLogger("utk_cnn")
 
 def init_path(cfg: TrainConfig):
     """The model file to start from, checked like a teacher; None for a fresh start."""
-    return unseen_faces_kept(cfg, cfg.init_from) if cfg.init_from else None
+    if not cfg.init_from:
+        return None
+    path = unseen_faces_kept(cfg, cfg.init_from)
+    if path.suffix != ".keras":
+        raise ValueError(f"{cfg.init_from}: a run to start from must be a .keras file or a run folder holding one")
+    return path
 
 
 def warm_start(model: keras.Model, cfg: TrainConfig) -> None:
@@ -27,8 +32,6 @@ def warm_start(model: keras.Model, cfg: TrainConfig) -> None:
     path = init_path(cfg)
     if path is None:
         return
-    if path.suffix != ".keras":
-        raise ValueError(f"{cfg.init_from}: a run to start from must be a .keras file or a run folder holding one")
     # Keras numbers unnamed layers per process (conv2d_7...), so layers are paired in order,
     # each with the source's next layer of the same kind and weight shapes; one without a partner
     # (the race head) stays fresh.
