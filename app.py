@@ -30,6 +30,7 @@ from utk_cnn.faces.drawing import draw_faces
 from utk_cnn.faces.images import ImageError, read_image
 from utk_cnn.io import read_json
 from utk_cnn.labels import GENDERS, RACES
+from utk_cnn.live.routes import live_routes
 from utk_cnn.live.sessions import LiveSessions
 from utk_cnn.live.video import VideoError, annotated_name, predict_video
 from utk_cnn.paths import ASSETS
@@ -97,15 +98,6 @@ class Handlers:
         return annotated, faces, self.face_table(faces), faces_note(faces)
 
     # --- Webcam ----------------------------------------------------------------------------
-    def server_functions(self) -> list:
-        """What the Webcam tab's page code calls: one frame's estimate, and the end of a stream."""
-        def live_estimate(payload: dict) -> dict:
-            return self.live.estimate(str(payload["visitor"]), payload["frame"])
-
-        def live_stop(payload: dict) -> None:
-            self.live.stop(str(payload["visitor"]))
-        return [live_estimate, live_stop]
-
     def webcam_html(self) -> str:
         """The Webcam tab's markup, told where the page finds its runtime, both networks and the calibration."""
         from utk_cnn.faces.detectors.yunet import MODEL_PATH
@@ -286,7 +278,7 @@ def build_app(handlers: Handlers) -> gr.Blocks:
                         "of each frame goes to the server, which sends back only the boxes and estimates and stores "
                         f"nothing; a stream lasts up to {WEBCAM_TIME_LIMIT_S // 60} minutes.")
             gr.HTML(handlers.webcam_html(), js_on_load=(STATIC / "webcam.js").read_text(),
-                    server_functions=handlers.server_functions(), elem_id="webcam-live")
+                    elem_id="webcam-live")
         with gr.Tab("Video"):
             with gr.Row():
                 video_in = gr.File(label="Video (mp4, webm, mov, avi, mkv)", type="filepath", elem_id="video-upload")
@@ -343,7 +335,8 @@ def main(argv=None):
     quieter_queue(demo)
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), max_file_size="25mb",
-               css_paths=[STATIC / "webcam.css"], mcp_server=not args.no_mcp)
+               css_paths=[STATIC / "webcam.css"], mcp_server=not args.no_mcp,
+               app_kwargs={"routes": live_routes(handlers.live)})  # the page's live frames skip Gradio's queue
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 
 Each client is a thread that does what static/webcam.js does: it posts a 320x240 JPEG data
 URL of the current frame (a 640x480 scene with two faces, tests/scenes.py, Grace Hopper,
-public domain) to the app's `live_estimate` server function and, when the answer comes
+public domain) to the app's `live/estimate` route (utk_cnn/live/routes.py) and, when the answer comes
 back, sends the next frame. Reported per number of clients: estimates per second per client
 (mean and slowest), latency p50/p95, clients told the webcam is busy, and the app process's
 CPU time per estimate. The clients run on the same 2 cores as the server.
@@ -24,7 +24,7 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 from bench_webcam import cpu_seconds  # noqa: E402
 from chromium import start_app  # noqa: E402
-from live_client import frame_data_url, live_component  # noqa: E402
+from live_client import estimate, frame_data_url, stop  # noqa: E402
 from scenes import moving_scene  # noqa: E402
 
 
@@ -33,30 +33,27 @@ def frames_sent(count: int = 60) -> list[str]:
     return [frame_data_url(frame) for frame in moving_scene(count, faces=2)]
 
 
-def client(url, component, frames, seconds, out):
-    visitor, session = uuid.uuid4().hex, uuid.uuid4().hex[:11]
+def client(url, frames, seconds, out):
+    visitor = uuid.uuid4().hex
     latencies, statuses = [], []
     with httpx.Client(timeout=30) as http:
         end, i = time.perf_counter() + seconds, 0
         while time.perf_counter() < end:
-            body = {"data": {"visitor": visitor, "frame": frames[i % len(frames)]}, "component_id": component,
-                    "session_hash": session, "fn_name": "live_estimate"}
             start = time.perf_counter()
-            result = http.post(f"{url}/gradio_api/component_server", json=body).json()
+            result = estimate(url, visitor, frames[i % len(frames)], http)
             latencies.append(time.perf_counter() - start)
             statuses.append(result["status"])
             if result["status"] != "ok":
                 break
             i += 1
-        http.post(f"{url}/gradio_api/component_server", json={**body, "fn_name": "live_stop",
-                                                               "data": {"visitor": visitor}})
+        stop(url, visitor, http)
     out.append({"estimates": statuses.count("ok"), "busy": "busy" in statuses, "latencies": latencies})
 
 
-def run(url, pid, component, frames, clients, seconds) -> dict:
-    results, threads = [], [threading.Thread(target=client, args=(url, component, frames, seconds, None))][:0]
+def run(url, pid, frames, clients, seconds) -> dict:
+    results = []
     cpu = cpu_seconds(pid)
-    threads = [threading.Thread(target=client, args=(url, component, frames, seconds, results)) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(url, frames, seconds, results)) for _ in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
@@ -83,9 +80,8 @@ def main():
     proc, url = start_app()
     url = url.rstrip("/")
     try:
-        component = live_component(url)
-        run(url, proc.pid, component, frames, 1, 3)  # warm-up
-        rows = [run(url, proc.pid, component, frames, n, args.seconds) for n in args.clients]
+        run(url, proc.pid, frames, 1, 3)  # warm-up
+        rows = [run(url, proc.pid, frames, n, args.seconds) for n in args.clients]
     finally:
         proc.terminate()
         proc.wait(timeout=30)

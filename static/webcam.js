@@ -1,9 +1,10 @@
-// The Webcam tab's page code (Gradio's gr.HTML js_on_load: `element` and `server` are given).
+// The Webcam tab's page code (Gradio's gr.HTML js_on_load: `element` is given).
 // The visitor's own camera plays at its own rate in a <video>; whenever the previous estimate is
 // done, a 320 px copy of the current frame is estimated, and the answer (boxes and labels) is
 // drawn on a canvas over the video. Where it is estimated is the visitor's choice (#live-mode,
 // or ?webcam=device|server): on this device (static/live/device.mjs: both networks in
-// WebAssembly, nothing sent) or on the server (the frame is sent, JSON comes back). Device
+// WebAssembly, nothing sent) or on the server (the frame is POSTed to the app's live/estimate
+// route, utk_cnn/live/routes.py, and JSON comes back). Device
 // mode is the default wherever its runtime loads; otherwise the server runs, and a line says so.
 const DEFAULT_SEND_SIDE = 320;  // long side of the frame copy sent to the server (data-send-side overrides)
 const JPEG_QUALITY = 0.8;
@@ -95,6 +96,20 @@ function counted() {
   }
 }
 
+/** The app's URL for one of the webcam's routes (utk_cnn/live/routes.py), for this visitor. */
+function liveUrl(action) {
+  return new URL(`live/${action}?visitor=${visitor}`, window.location.href);
+}
+
+/** The current frame estimated on the server: sent as a JPEG data URL, the tracked people back. */
+async function serverEstimate() {
+  const frame = grab.toDataURL("image/jpeg", JPEG_QUALITY);  // at once, where toBlob waits for another thread
+  const response = await fetch(liveUrl("estimate"), { method: "POST", body: frame });
+  const result = await response.json();
+  if (!response.ok) throw new Error(result.message || `HTTP ${response.status}`);
+  return result;
+}
+
 async function loop() {
   while (running) {
     // Let the page breathe between estimates: in device mode every step may resolve at once, and a
@@ -111,11 +126,11 @@ async function loop() {
     try {
       const local = view.dataset.mode === "device" ? await deviceEstimator() : null;
       result = local ? await local.estimate(grab)
-        : await server.live_estimate({ visitor, frame: grab.toDataURL("image/jpeg", JPEG_QUALITY) });
+        : await serverEstimate();
       if (local) timings = { ...local.timings };
     } catch (error) {
       note.textContent = view.dataset.mode === "device" ? `This device failed (${error.message}); retrying.`
-        : "The server did not answer; retrying.";
+        : `The server did not answer (${error.message}); retrying.`;
       await new Promise((r) => setTimeout(r, 1000));
       continue;
     }
@@ -156,7 +171,7 @@ function stop(state = "stopped") {
   view.dataset.state = state;
   if (stream) stream.getTracks().forEach((track) => track.stop());
   stream = null;
-  if (view.dataset.mode === "server") server.live_stop({ visitor }).catch(() => {});
+  if (view.dataset.mode === "server") fetch(liveUrl("stop"), { method: "POST" }).catch(() => {});
   if (device) device.tracker = new device.tracker.constructor();  // a new stream starts new ids
 }
 

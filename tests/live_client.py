@@ -1,4 +1,4 @@
-"""What the Webcam tab's page code sends: a 320 px JPEG data URL of a frame, to the app's `live_estimate`."""
+"""What the Webcam tab's page code sends in server mode: a 320 px JPEG data URL of a frame, to the app's live routes."""
 from __future__ import annotations
 
 import base64
@@ -15,13 +15,10 @@ def frame_data_url(frame: np.ndarray, side: int = 320) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
 
 
-def live_component(url: str) -> int:
-    """The id of the page component whose server functions include live_estimate."""
-    config = httpx.get(f"{url}/config", timeout=30).json()
-    return next(c["id"] for c in config["components"] if "live_estimate" in c.get("props", {}).get("server_fns", []))
+def estimate(url: str, visitor: str, frame: str | bytes, http=httpx) -> dict:
+    """One frame's answer from `POST live/estimate` (utk_cnn/live/routes.py), as the page asks for it."""
+    return http.post(f"{url.rstrip('/')}/live/estimate", params={"visitor": visitor}, content=frame, timeout=60).json()
 
 
-def call(url: str, fn: str, data: dict, component: int | None = None) -> dict | None:
-    body = {"data": data, "component_id": component if component is not None else live_component(url),
-            "session_hash": "tests", "fn_name": fn}
-    return httpx.post(f"{url}/gradio_api/component_server", json=body, timeout=60).json()
+def stop(url: str, visitor: str, http=httpx) -> dict:
+    return http.post(f"{url.rstrip('/')}/live/stop", params={"visitor": visitor}, timeout=60).json()

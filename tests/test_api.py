@@ -45,31 +45,30 @@ def test_video_returns_the_annotated_clip_and_the_people(client, tmp_path):
     assert str(path).endswith(".webm") and len(people["data"]) == 1 and "10 frames" in note
 
 
-def test_the_webcam_server_function_answers_what_the_page_sends(app_server):
-    from live_client import call, frame_data_url
-    url = app_server.rstrip("/")
-    result = call(url, "live_estimate", {"visitor": "api", "frame": frame_data_url(grace_hopper())})
+def test_the_webcam_route_answers_what_the_page_sends(app_server):
+    from live_client import estimate, frame_data_url, stop
+    result = estimate(app_server, "api", frame_data_url(grace_hopper()))
     assert result["status"] == "ok" and [p["id"] for p in result["people"]] == [1]
-    call(url, "live_stop", {"visitor": "api"})
+    assert stop(app_server, "api") == {"status": "stopped"}
 
 
 def test_a_second_webcam_visitor_is_told_it_is_busy(small_app):
-    from live_client import call, frame_data_url, live_component
-    component, frame = live_component(small_app), frame_data_url(grace_hopper())
-    assert call(small_app, "live_estimate", {"visitor": "one", "frame": frame}, component)["status"] == "ok"
-    busy = call(small_app, "live_estimate", {"visitor": "two", "frame": frame}, component)
+    from live_client import estimate, frame_data_url, stop
+    frame = frame_data_url(grace_hopper())
+    assert estimate(small_app, "one", frame)["status"] == "ok"
+    busy = estimate(small_app, "two", frame)
     assert busy["status"] == "busy" and "busy" in busy["message"] and "try again shortly" in busy["message"]
-    call(small_app, "live_stop", {"visitor": "one"}, component)
+    stop(small_app, "one")
 
 
 def test_a_webcam_stream_that_reaches_its_time_limit_ends_with_a_message(small_app):
     import time
 
-    from live_client import call, frame_data_url, live_component
-    component, frame = live_component(small_app), frame_data_url(grace_hopper())
-    assert call(small_app, "live_estimate", {"visitor": "long", "frame": frame}, component)["status"] == "ok"
+    from live_client import estimate, frame_data_url
+    frame = frame_data_url(grace_hopper())
+    assert estimate(small_app, "long", frame)["status"] == "ok"
     time.sleep(4.5)
-    ended = call(small_app, "live_estimate", {"visitor": "long", "frame": frame}, component)
+    ended = estimate(small_app, "long", frame)
     assert ended["status"] == "ended" and "limit" in ended["message"] and "Start" in ended["message"]
 
 

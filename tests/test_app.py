@@ -62,21 +62,47 @@ def test_huge_photo_is_shrunk_for_display(demo, tmp_path):
     assert max(annotated.shape[:2]) == app.DISPLAY_SIDE and len(faces) == 1
 
 
-def test_the_webcam_page_gets_tracked_people_from_its_server_function(demo):
-    from live_client import frame_data_url
-    live_estimate, live_stop = demo.server_functions()
-    frame = frame_data_url(grace_hopper())
+def live_client_for(demo):
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from utk_cnn.live.routes import live_routes
+    return TestClient(Starlette(routes=live_routes(demo.live)))
+
+
+def test_the_webcam_route_gets_tracked_people_for_a_frame(demo):
+    from live_client import estimate, frame_data_url, stop
+    http, frame = live_client_for(demo), frame_data_url(grace_hopper())
     for _ in range(3):
-        result = live_estimate({"visitor": "v1", "frame": frame})
+        result = estimate("", "v1", frame, http)
     assert result["status"] == "ok" and result["text"].startswith("#1 ") and "% sure" in result["text"]
-    live_stop({"visitor": "v1"})
+    assert stop("", "v1", http) == {"status": "stopped"}
     assert "v1" not in demo.live.streams
+
+
+def test_the_webcam_route_takes_the_frame_as_jpeg_bytes_too(demo):
+    from live_client import estimate, stop
+    jpeg = cv2.imencode(".jpg", cv2.cvtColor(grace_hopper(), cv2.COLOR_RGB2BGR))[1].tobytes()
+    http = live_client_for(demo)
+    assert estimate("", "bytes", jpeg, http)["status"] == "ok"
+    stop("", "bytes", http)
+
+
+def test_the_webcam_route_refuses_a_frame_that_is_not_an_image_in_one_line(demo):
+    response = live_client_for(demo).post("/live/estimate", params={"visitor": "v2"}, content=b"not a picture")
+    assert response.status_code == 400
+    assert response.json() == {"status": "error", "message": "frame: not a JPEG or PNG image"}
+
+
+def test_the_webcam_route_wants_the_visitor_named(demo):
+    response = live_client_for(demo).post("/live/estimate", content=b"")
+    assert response.status_code == 400 and response.json()["message"].startswith("visitor: ")
 
 
 def test_the_webcam_page_code_lives_in_its_own_files():
     source = Path(app.__file__).read_text()
     assert "getUserMedia" not in source and "<video" not in source
-    assert "server.live_estimate" in (app.STATIC / "webcam.js").read_text()
+    assert 'liveUrl("estimate")' in (app.STATIC / "webcam.js").read_text()
     assert 'id="live-estimate"' in (app.STATIC / "webcam.html").read_text()
 
 

@@ -239,12 +239,10 @@ def test_a_runtime_that_fails_to_load_falls_back_to_the_server_with_a_note(serve
 
 
 def test_a_visitor_beyond_the_webcam_limit_sees_the_busy_message(small_app, camera_browser):
-    from live_client import call, frame_data_url, live_component
+    from live_client import estimate, frame_data_url, stop
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    component = live_component(small_app)
-    assert call(small_app, "live_estimate", {"visitor": "first", "frame": frame_data_url(grace_hopper())},
-                component)["status"] == "ok"  # the one place is taken
+    assert estimate(small_app, "first", frame_data_url(grace_hopper()))["status"] == "ok"  # the one place is taken
     try:
         start_webcam(camera_browser, small_app, mode="server")
         WebDriverWait(camera_browser, 60).until(
@@ -252,4 +250,4 @@ def test_a_visitor_beyond_the_webcam_limit_sees_the_busy_message(small_app, came
         assert "try again shortly" in camera_browser.find_element(By.CSS_SELECTOR, ".live-note").text
         _shot(camera_browser, "webcam_busy")
     finally:
-        call(small_app, "live_stop", {"visitor": "first"}, component)
+        stop(small_app, "first")

@@ -1,0 +1,56 @@
+"""The webcam's server mode over two plain HTTP routes, beside the app rather than through Gradio's queue.
+
+A live frame is small and frequent: the page POSTs the JPEG bytes of its 320 px copy and gets
+the tracked people back as JSON. Gradio's queue (events, status messages, base64 and JSON
+around the frame) cost about as much CPU as the estimate itself, so the frame skips it:
+
+    POST live/estimate?visitor=ID   body: the frame (JPEG or PNG)  ->  LiveSessions.estimate's dict
+    POST live/stop?visitor=ID                                      ->  {"status": "stopped"}
+
+A bad frame or request is a 400 with a one-line message; the estimate runs in a worker thread
+so the server keeps answering everyone else meanwhile.
+"""
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from utk_cnn.live.sessions import LiveSessions
+
+PREFIX = "/live"
+MAX_FRAME_BYTES = 4 * 1024 * 1024  # a 320 px JPEG is about 10 KB; a full-size 1080p frame fits too
+MAX_VISITOR_CHARS = 64
+
+
+def _visitor(request: Request) -> str:
+    visitor = request.query_params.get("visitor", "")
+    if not visitor or len(visitor) > MAX_VISITOR_CHARS:
+        raise ValueError(f"visitor: give the stream's id (1-{MAX_VISITOR_CHARS} characters) as ?visitor=")
+    return visitor
+
+
+def live_routes(live: LiveSessions, prefix: str = PREFIX) -> list[Route]:
+    """The two routes, for `FastAPI(routes=...)` (Gradio passes `launch(app_kwargs=...)` on to it)."""
+
+    async def estimate(request: Request) -> JSONResponse:
+        try:
+            visitor = _visitor(request)
+            frame = await request.body()
+            if frame.startswith(b"data:"):  # what a page's canvas.toDataURL gives
+                frame = frame.decode("ascii", "replace")
+            if len(frame) > MAX_FRAME_BYTES:
+                raise ValueError(f"frame: over {MAX_FRAME_BYTES // 2 ** 20} MB")
+            return JSONResponse(await run_in_threadpool(live.estimate, visitor, frame))
+        except ValueError as err:
+            return JSONResponse({"status": "error", "message": str(err)}, status_code=400)
+
+    async def stop(request: Request) -> JSONResponse:
+        try:
+            live.stop(_visitor(request))
+        except ValueError as err:
+            return JSONResponse({"status": "error", "message": str(err)}, status_code=400)
+        return JSONResponse({"status": "stopped"})
+
+    return [Route(f"{prefix}/estimate", estimate, methods=["POST"]), Route(f"{prefix}/stop", stop, methods=["POST"])]
