@@ -336,7 +336,7 @@ def main(argv=None):
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), max_file_size="25mb",
                css_paths=[STATIC / "webcam.css"], mcp_server=not args.no_mcp,
-               app_kwargs={"routes": live_routes(handlers.live)})  # the page's live frames skip Gradio's queue
+               app_kwargs={"routes": live_routes(handlers.live)})  # live frames skip Gradio's component server
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""The webcam's server mode over two plain HTTP routes, beside the app rather than through Gradio's queue.
+"""The webcam's server mode over two plain HTTP routes beside the app, not through Gradio's component server.
 
-A live frame is small and frequent: the page POSTs the JPEG bytes of its 320 px copy and gets
-the tracked people back as JSON. Gradio's queue (events, status messages, base64 and JSON
-around the frame) cost about as much CPU as the estimate itself, so the frame skips it:
+A live frame is small and frequent: the page POSTs its 320 px JPEG (as bytes or the data URL a
+canvas gives) and gets the tracked people back as JSON. Gradio's component server wraps each
+frame in JSON, checks it against the page's configuration and routes it to the component,
+which cost about 1.5 ms of CPU per frame (docs/benchmarks.md), so the frame skips it:
 
-    POST live/estimate?visitor=ID   body: the frame (JPEG or PNG)  ->  LiveSessions.estimate's dict
+    POST live/estimate?visitor=ID   body: the frame, JPEG or PNG bytes or a data URL  ->  LiveSessions.estimate's dict
     POST live/stop?visitor=ID                                      ->  {"status": "stopped"}
 
 A bad frame or request is a 400 with a one-line message; the estimate runs in a worker thread
