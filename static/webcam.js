@@ -3,8 +3,8 @@
 // done, a 320 px copy of the current frame is estimated, and the answer (boxes and labels) is
 // drawn on a canvas over the video. Where it is estimated is the visitor's choice (#live-mode,
 // or ?webcam=device|server): on this device (static/live/device.mjs: both networks in
-// WebAssembly, nothing sent) or on the server (the frame is POSTed to the app's live/estimate
-// route, utk_cnn/live/routes.py, and JSON comes back). Device
+// WebAssembly, nothing sent) or on the server (the frame is POSTed to the app's
+// gradio_api/live/estimate route, utk_cnn/live/routes.py, and JSON comes back). Device
 // mode is the default wherever its runtime loads; otherwise the server runs, and a line says so.
 const DEFAULT_SEND_SIDE = 320;  // long side of the frame copy sent to the server (data-send-side overrides)
 const JPEG_QUALITY = 0.8;
@@ -98,7 +98,7 @@ function counted() {
 
 /** The app's URL for one of the webcam's routes (utk_cnn/live/routes.py), for this visitor. */
 function liveUrl(action) {
-  return new URL(`live/${action}?visitor=${encodeURIComponent(visitor)}`, window.location.href);
+  return new URL(`gradio_api/live/${action}?visitor=${encodeURIComponent(visitor)}`, window.location.href);
 }
 
 /** The current frame estimated on the server: sent as a JPEG data URL, the tracked people back. */

@@ -16,9 +16,9 @@ def frame_data_url(frame: np.ndarray, side: int = 320) -> str:
 
 
 def estimate(url: str, visitor: str, frame: str | bytes, http=httpx) -> dict:
-    """One frame's answer from `POST live/estimate` (utk_cnn/live/routes.py), as the page asks for it."""
-    return http.post(f"{url.rstrip('/')}/live/estimate", params={"visitor": visitor}, content=frame, timeout=60).json()
+    """One frame's answer from `POST gradio_api/live/estimate` (utk_cnn/live/routes.py), as the page asks for it."""
+    return http.post(f"{url.rstrip('/')}/gradio_api/live/estimate", params={"visitor": visitor}, content=frame, timeout=60).json()
 
 
 def stop(url: str, visitor: str, http=httpx) -> dict:
-    return http.post(f"{url.rstrip('/')}/live/stop", params={"visitor": visitor}, timeout=60).json()
+    return http.post(f"{url.rstrip('/')}/gradio_api/live/stop", params={"visitor": visitor}, timeout=60).json()

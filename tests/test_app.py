@@ -89,13 +89,13 @@ def test_the_webcam_route_takes_the_frame_as_jpeg_bytes_too(demo):
 
 
 def test_the_webcam_route_refuses_a_frame_that_is_not_an_image_in_one_line(demo):
-    response = live_client_for(demo).post("/live/estimate", params={"visitor": "v2"}, content=b"not a picture")
+    response = live_client_for(demo).post("/gradio_api/live/estimate", params={"visitor": "v2"}, content=b"not a picture")
     assert response.status_code == 400
     assert response.json() == {"status": "error", "message": "frame: not a JPEG or PNG image"}
 
 
 def test_the_webcam_route_wants_the_visitor_named(demo):
-    response = live_client_for(demo).post("/live/estimate", content=b"")
+    response = live_client_for(demo).post("/gradio_api/live/estimate", content=b"")
     assert response.status_code == 400 and response.json()["message"].startswith("visitor: ")
 
 

@@ -5,8 +5,9 @@ canvas gives) and gets the tracked people back as JSON. Gradio's component serve
 frame in JSON, checks it against the page's configuration and routes it to the component,
 which cost about 1.5 ms of CPU per frame (docs/benchmarks.md), so the frame skips it:
 
-    POST live/estimate?visitor=ID   body: the frame, JPEG or PNG bytes or a data URL  ->  LiveSessions.estimate's dict
-    POST live/stop?visitor=ID                                      ->  {"status": "stopped"}
+    POST gradio_api/live/estimate?visitor=ID, body: the frame (JPEG or PNG bytes, or a data URL)
+         -> what LiveSessions.estimate answers
+    POST gradio_api/live/stop?visitor=ID -> {"status": "stopped"}
 
 A bad frame or request is a 400 with a one-line message; the estimate runs in a worker thread
 so the server keeps answering everyone else meanwhile.
@@ -20,7 +21,9 @@ from starlette.routing import Route
 
 from utk_cnn.live.sessions import LiveSessions
 
-PREFIX = "/live"
+# Under Gradio's API prefix: where Gradio runs server-side rendering, its Node front server passes
+# only those paths (and a few others) on to Python.
+PREFIX = "/gradio_api/live"
 MAX_FRAME_BYTES = 4 * 1024 * 1024  # a 320 px JPEG is about 10 KB; a full-size 1080p frame fits too
 MAX_VISITOR_CHARS = 64
 
