@@ -94,6 +94,15 @@ def test_the_webcam_route_refuses_a_frame_that_is_not_an_image_in_one_line(demo)
     assert response.json() == {"status": "error", "message": "frame: not a JPEG or PNG image"}
 
 
+def test_the_webcam_route_refuses_an_oversized_frame_before_decoding_it(demo, monkeypatch):
+    from utk_cnn.live import routes
+    monkeypatch.setattr(routes, "MAX_FRAME_BYTES", 1024 * 1024)
+    response = live_client_for(demo).post("/gradio_api/live/estimate", params={"visitor": "v3"},
+                                          content=b"\xff" * (1024 * 1024 + 1))
+    assert response.status_code == 400 and response.json()["message"] == "frame: over 1 MB"
+    assert "v3" not in demo.live.streams
+
+
 def test_the_webcam_route_wants_the_visitor_named(demo):
     response = live_client_for(demo).post("/gradio_api/live/estimate", content=b"")
     assert response.status_code == 400 and response.json()["message"].startswith("visitor: ")
