@@ -35,17 +35,28 @@ def _visitor(request: Request) -> str:
     return visitor
 
 
+async def _frame(request: Request) -> str | bytes:
+    """The request's body, read no further than MAX_FRAME_BYTES; a data URL as text."""
+    too_big = ValueError(f"frame: over {MAX_FRAME_BYTES // 2 ** 20} MB")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FRAME_BYTES:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_FRAME_BYTES:
+            raise too_big
+        chunks.append(chunk)
+    frame = b"".join(chunks)
+    return frame.decode("ascii", "replace") if frame.startswith(b"data:") else frame  # what canvas.toDataURL gives
+
+
 def live_routes(live: LiveSessions, prefix: str = PREFIX) -> list[Route]:
     """The two routes, for `FastAPI(routes=...)` (Gradio passes `launch(app_kwargs=...)` on to it)."""
 
     async def estimate(request: Request) -> JSONResponse:
         try:
-            visitor = _visitor(request)
-            frame = await request.body()
-            if frame.startswith(b"data:"):  # what a page's canvas.toDataURL gives
-                frame = frame.decode("ascii", "replace")
-            if len(frame) > MAX_FRAME_BYTES:
-                raise ValueError(f"frame: over {MAX_FRAME_BYTES // 2 ** 20} MB")
+            visitor, frame = _visitor(request), await _frame(request)
             return JSONResponse(await run_in_threadpool(live.estimate, visitor, frame))
         except ValueError as err:
             return JSONResponse({"status": "error", "message": str(err)}, status_code=400)
