@@ -30,6 +30,7 @@ from utk_cnn.faces.drawing import draw_faces
 from utk_cnn.faces.images import ImageError, read_image
 from utk_cnn.io import read_json
 from utk_cnn.labels import GENDERS, RACES
+from utk_cnn.live.routes import PREFIX as LIVE_PREFIX
 from utk_cnn.live.routes import live_routes
 from utk_cnn.live.sessions import LiveSessions
 from utk_cnn.live.video import VideoError, annotated_name, predict_video
@@ -106,7 +107,8 @@ class Handlers:
                        for key in ("age_temperature", "gender_temperature", "age_readout")}
         fields = {"live": file_url(STATIC / "live"), "vendor": file_url(STATIC / "vendor" / "onnxruntime-web"),
                   "detector_url": file_url(MODEL_PATH), "network_url": file_url(network) if network else "",
-                  "input_size": str(self.predictor.image_size), "calibration": json.dumps(calibration)}
+                  "input_size": str(self.predictor.image_size), "calibration": json.dumps(calibration),
+                  "live_routes": LIVE_PREFIX.lstrip("/")}
         page = (STATIC / "webcam.html").read_text()
         for key, value in fields.items():
             page = page.replace("{" + key + "}", html.escape(value, quote=True))

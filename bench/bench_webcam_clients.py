@@ -4,8 +4,8 @@
 
 Each client is a thread that does what static/webcam.js does: it posts a 320x240 JPEG data
 URL of the current frame (a 640x480 scene with two faces, tests/scenes.py, Grace Hopper,
-public domain) to the app's `gradio_api/live/estimate` route (utk_cnn/live/routes.py) and, when the answer comes
-back, sends the next frame. Reported per number of clients: estimates per second per client
+public domain) to the app's `gradio_api/live/estimate` route (utk_cnn/live/routes.py) and,
+when the answer comes back, sends the next frame. Reported per number of clients: estimates per second per client
 (mean and slowest), latency p50/p95, clients told the webcam is busy, and the app process's
 CPU time per estimate. The clients run on the same 2 cores as the server.
 """

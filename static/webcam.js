@@ -98,7 +98,7 @@ function counted() {
 
 /** The app's URL for one of the webcam's routes (utk_cnn/live/routes.py), for this visitor. */
 function liveUrl(action) {
-  return new URL(`gradio_api/live/${action}?visitor=${encodeURIComponent(visitor)}`, window.location.href);
+  return new URL(`${view.dataset.liveRoutes}/${action}?visitor=${encodeURIComponent(visitor)}`, window.location.href);
 }
 
 /** The current frame estimated on the server: sent as a JPEG data URL, the tracked people back. */

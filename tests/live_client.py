@@ -7,6 +7,8 @@ import cv2
 import httpx
 import numpy as np
 
+from utk_cnn.live.routes import PREFIX
+
 
 def frame_data_url(frame: np.ndarray, side: int = 320) -> str:
     scale = side / max(frame.shape[:2])
@@ -17,8 +19,8 @@ def frame_data_url(frame: np.ndarray, side: int = 320) -> str:
 
 def estimate(url: str, visitor: str, frame: str | bytes, http=httpx) -> dict:
     """One frame's answer from `POST gradio_api/live/estimate` (utk_cnn/live/routes.py), as the page asks for it."""
-    return http.post(f"{url.rstrip('/')}/gradio_api/live/estimate", params={"visitor": visitor}, content=frame, timeout=60).json()
+    return http.post(f"{url.rstrip('/')}{PREFIX}/estimate", params={"visitor": visitor}, content=frame, timeout=60).json()
 
 
 def stop(url: str, visitor: str, http=httpx) -> dict:
-    return http.post(f"{url.rstrip('/')}/gradio_api/live/stop", params={"visitor": visitor}, timeout=60).json()
+    return http.post(f"{url.rstrip('/')}{PREFIX}/stop", params={"visitor": visitor}, timeout=60).json()

@@ -62,6 +62,9 @@ def test_huge_photo_is_shrunk_for_display(demo, tmp_path):
     assert max(annotated.shape[:2]) == app.DISPLAY_SIDE and len(faces) == 1
 
 
+PREFIX = "/gradio_api/live"  # utk_cnn.live.routes.PREFIX, where the page posts
+
+
 def live_client_for(demo):
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
@@ -89,7 +92,7 @@ def test_the_webcam_route_takes_the_frame_as_jpeg_bytes_too(demo):
 
 
 def test_the_webcam_route_refuses_a_frame_that_is_not_an_image_in_one_line(demo):
-    response = live_client_for(demo).post("/gradio_api/live/estimate", params={"visitor": "v2"}, content=b"not a picture")
+    response = live_client_for(demo).post(f"{PREFIX}/estimate", params={"visitor": "v2"}, content=b"not a picture")
     assert response.status_code == 400
     assert response.json() == {"status": "error", "message": "frame: not a JPEG or PNG image"}
 
@@ -97,15 +100,19 @@ def test_the_webcam_route_refuses_a_frame_that_is_not_an_image_in_one_line(demo)
 def test_the_webcam_route_refuses_an_oversized_frame_before_decoding_it(demo, monkeypatch):
     from utk_cnn.live import routes
     monkeypatch.setattr(routes, "MAX_FRAME_BYTES", 1024 * 1024)
-    response = live_client_for(demo).post("/gradio_api/live/estimate", params={"visitor": "v3"},
+    response = live_client_for(demo).post(f"{PREFIX}/estimate", params={"visitor": "v3"},
                                           content=b"\xff" * (1024 * 1024 + 1))
     assert response.status_code == 400 and response.json()["message"] == "frame: over 1 MB"
     assert "v3" not in demo.live.streams
 
 
 def test_the_webcam_route_wants_the_visitor_named(demo):
-    response = live_client_for(demo).post("/gradio_api/live/estimate", content=b"")
+    response = live_client_for(demo).post(f"{PREFIX}/estimate", content=b"")
     assert response.status_code == 400 and response.json()["message"].startswith("visitor: ")
+
+
+def test_the_webcam_page_is_told_where_the_routes_are(demo):
+    assert f'data-live-routes="{PREFIX.lstrip("/")}"' in demo.webcam_html()
 
 
 def test_the_webcam_page_code_lives_in_its_own_files():
