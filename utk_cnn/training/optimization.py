@@ -8,7 +8,6 @@ import math
 from pathlib import Path
 
 import keras
-import tensorflow as tf
 
 from utk_cnn.training.config import TrainConfig
 from utk_cnn.training.losses import age_distribution_loss, gender_accuracy, gender_loss
@@ -26,12 +25,15 @@ def resolve_precision(precision: str) -> str:
     """bfloat16 where the CPU multiplies it natively (AMX/AVX512-BF16), float16 on a GPU; else float32."""
     if precision != "auto":
         return precision
+    import tensorflow as tf  # here, not above: the schedule and optimizer serve Keras on any backend
     if tf.config.list_physical_devices("GPU"):
         return "mixed_float16"
     return "mixed_bfloat16" if cpu_has_bf16() else "float32"
 
 
-def get_strategy(name: str) -> tf.distribute.Strategy:
+def get_strategy(name: str):
+    """A tf.distribute strategy by name (training on TensorFlow only)."""
+    import tensorflow as tf
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":  # every local GPU; without GPUs, every logical CPU device
@@ -92,8 +94,11 @@ class LearningRateKeeper(keras.callbacks.Callback):
         self.model.optimizer.learning_rate = warmup_cosine_lr(self.cfg, step, self.steps_per_epoch, self.elapsed_s())
 
 
-def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
-    """The write-up's losses (BCE for gender, MAE for age), plus the age-distribution loss where the model has one."""
+def compile_model(model: keras.Model, cfg: TrainConfig, optimizer: keras.optimizers.Optimizer | None = None) -> None:
+    """The write-up's losses (BCE for gender, MAE for age), plus the age-distribution loss where the model has one.
+
+    `optimizer` (default `make_optimizer(cfg)`) lets a trainer on another Keras backend bring its own schedule.
+    """
     losses = {"gender_out": gender_loss, "age_out": "mae"}
     weights = {"gender_out": cfg.gender_weight, "age_out": 1.0 if "age_dist" not in model.output_names
                else cfg.age_mae_weight}
@@ -105,4 +110,4 @@ def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
         weights["age_dist"] = cfg.age_dist_weight
     if "race_out" in model.output_names:
         losses["race_out"], weights["race_out"] = "sparse_categorical_crossentropy", cfg.race_weight
-    model.compile(optimizer=make_optimizer(cfg), loss=losses, loss_weights=weights, metrics=metrics)
+    model.compile(optimizer=optimizer or make_optimizer(cfg), loss=losses, loss_weights=weights, metrics=metrics)

@@ -1,0 +1,68 @@
+"""Pack a refit's training faces, labels and teachers' outputs into small files a GPU machine can take.
+
+    python tools/pack_faces.py --refit runs/REFIT --twin runs/TWIN --out .device/faces --part-mib 16,22,22
+
+REFIT is a `--train-on-val` run and TWIN the same recipe on the training split alone; both
+must be distilled runs (their `teachers.npz` is packed). The faces are decoded and resized
+exactly as `utk-cnn train` does, then stored as JPEG (quality `--quality`) in parts of at
+most `--part-mib` MiB each, so each fits what a remote machine accepts per call. `tools/train_on_gpu.py` reads them.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from utk_cnn.training.config import TrainConfig
+from utk_cnn.training.train import load_split
+
+
+def teachers_of(run: Path, n: int) -> dict:
+    with np.load(run / "teachers.npz") as saved:
+        if len(saved["gender"]) != n:
+            raise ValueError(f"{run}/teachers.npz holds {len(saved['gender'])} faces, the run's split {n}")
+        return {"age_dist": saved["age_dist"].astype(np.float16), "gender": saved["gender"].astype(np.float32)}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--refit", required=True, type=Path)
+    parser.add_argument("--twin", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--part-mib", default="16,22,22", help="the most MiB of JPEG per part, comma-separated")
+    parser.add_argument("--quality", type=int, default=92)
+    args = parser.parse_args(argv)
+    refit_cfg = TrainConfig.load(args.refit / "config.json").resolved()
+    twin_cfg = TrainConfig.load(args.twin / "config.json").resolved()
+    if not refit_cfg.train_on_val or twin_cfg.train_on_val:
+        raise SystemExit("--refit must be a --train-on-val run and --twin a run on the training split")
+    if refit_cfg.dedupe_train:
+        raise SystemExit("the refit deduplicated its faces, so its training split is not its first faces")
+    arrays = load_split(refit_cfg)
+    images, lab = arrays["train"]
+    n_train = len(images) - len(arrays["val"][0])  # a refit trains on the training split, then validation
+    refit_t, twin_t = teachers_of(args.refit, len(images)), teachers_of(args.twin, n_train)
+    encoded = [cv2.imencode(".jpg", face[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, args.quality])[1].tobytes()
+               for face in images]
+    args.out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out / "labels.npz", age=lab["age"], gender=lab["gender"], race=lab["race"],
+                        n_train=n_train, image_size=refit_cfg.image_size,
+                        refit_age_dist=refit_t["age_dist"], refit_gender=refit_t["gender"],
+                        twin_age_dist=twin_t["age_dist"], twin_gender=twin_t["gender"])
+    caps = [float(c) * 2**20 for c in args.part_mib.split(",")]
+    sizes = np.cumsum([len(c) for c in encoded])
+    if sizes[-1] > sum(caps):
+        raise SystemExit(f"{sizes[-1] / 2**20:.1f} MiB of faces do not fit parts of {args.part_mib} MiB")
+    bounds = [0, *(int(np.searchsorted(sizes, cap, side="right")) for cap in np.cumsum(caps)[:-1]), len(encoded)]
+    for part, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+        chunk = encoded[start:stop]
+        np.savez(args.out / f"faces{part}.npz", start=start,
+                 lengths=np.array([len(c) for c in chunk]), blob=np.frombuffer(b"".join(chunk), np.uint8))
+    total = sum(len(c) for c in encoded)
+    print(f"{len(images)} faces ({n_train} training split), {total / 2**20:.1f} MiB of JPEG in {len(caps)} parts")
+
+
+if __name__ == "__main__":
+    main()
