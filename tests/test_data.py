@@ -5,9 +5,9 @@ import pytest
 import tensorflow as tf
 from conftest import CORRUPT, synthetic_face
 
+from utk_cnn.evaluation.corruptions import lower_face_cover
 from utk_cnn.training.augment import (
     CONDITIONS,
-    _lower_face_cover,
     random_affine_colour,
     random_conditions,
     random_crop_brightness,
@@ -200,7 +200,7 @@ def test_wide_zoom_outs_shrink_faces_further_than_zoom_ins_enlarge_them():
 
 def test_extra_masks_put_the_mask_on_more_batches():
     images = np.full((4, 32, 32, 3), 128, np.uint8)
-    cover = _lower_face_cover(32)[..., 0] > 0
+    cover = lower_face_cover(32)[..., 0] > 0
     near_cover = np.any([np.roll(cover, shift, 0) for shift in range(-2, 3)], axis=0)  # the mask moves a pixel or so
 
     def masked(extra):  # batches whose conditioned faces changed only under the mask's outline

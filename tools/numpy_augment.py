@@ -9,8 +9,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from utk_cnn.evaluation.corruptions import mask_outline
-
 N_CONDITIONS = 7  # jpeg, blur, noise, low_resolution, grayscale, dim, mask (augment.CONDITIONS)
 
 
@@ -85,13 +83,6 @@ def random_conditions(x: np.ndarray, rng: np.random.Generator, cover: np.ndarray
     return x
 
 
-def lower_face_cover(size: int) -> np.ndarray:
-    """(size, size, 1) float mask of a face mask's shape over nose tip, mouth and chin."""
-    cover = np.zeros((size, size), np.float32)
-    cv2.fillPoly(cover, [mask_outline(size)], 1.0)
-    return cover[..., None]
-
-
 def robust_wide(images: np.ndarray, rng: np.random.Generator, cover: np.ndarray) -> np.ndarray:
-    """The default recipe's augmentation of a batch of uint8 faces."""
+    """The default recipe's augmentation of a batch of uint8 faces; `cover` is corruptions.lower_face_cover(size)."""
     return random_conditions(random_affine_colour(images, rng), rng, cover)

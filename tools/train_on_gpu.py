@@ -21,11 +21,12 @@ import cv2
 import keras
 import numpy as np
 from keras import ops
-from numpy_augment import lower_face_cover, robust_wide
+from numpy_augment import robust_wide
 
+from utk_cnn.evaluation.corruptions import lower_face_cover
 from utk_cnn.training.config import TrainConfig
 from utk_cnn.training.distill import soft_targets
-from utk_cnn.training.model import build_model, precision_policy
+from utk_cnn.training.model import build_model, inference_copy
 from utk_cnn.training.optimization import compile_model
 
 
@@ -126,15 +127,6 @@ def training_targets(packed: dict, which: str, teachers: bool, weight: float) ->
     return slice(0, n), targets
 
 
-def save_inference_model(model: keras.Model, cfg: TrainConfig, path: Path) -> None:
-    """train.save_inference_model without its ONNX copy: float32, no optimizer, no race head."""
-    with precision_policy("float32"):
-        clean = build_model(cfg.arch, cfg.image_size, inference=True, race_head=True)
-    clean.set_weights(model.get_weights())
-    clean = keras.Model(clean.input, {k: v for k, v in clean.output.items() if k != "race_out"}, name=clean.name)
-    clean.save(path)
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", required=True, type=Path)
@@ -171,7 +163,8 @@ def main(argv=None) -> None:
         return
     callbacks = [Deadline(args.deadline_s)] if args.deadline_s else []
     history = model.fit(data, epochs=cfg.epochs, steps_per_epoch=args.steps_per_epoch, verbose=2, callbacks=callbacks)
-    save_inference_model(model, cfg, args.out)
+    # Its ONNX copy is made where TensorFlow is (`utk-cnn export`).
+    inference_copy(model, cfg.arch, cfg.image_size, race_head=True).save(args.out)
     last = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
     print(json.dumps({"out": str(args.out), "epochs": cfg.epochs, "steps_per_epoch": steps,
                       "minutes": round((time.time() - t0) / 60, 2), "last_epoch": last}), flush=True)

@@ -77,6 +77,13 @@ def mask_outline(size: int) -> np.ndarray:
                      [0.5 * size, bottom], [0.20 * size, bottom - 0.12 * size]])
 
 
+def lower_face_cover(size: int) -> np.ndarray:
+    """(size, size, 1) float mask of `mask_outline`'s shape: 1 under the mask, 0 elsewhere (training's masks)."""
+    cover = np.zeros((size, size), np.float32)
+    cv2.fillPoly(cover, [mask_outline(size)], 1.0)
+    return cover[..., None]
+
+
 def mask(images, rng):
     """A surgical-mask-like shape over nose tip, mouth and chin, in one of a few plain colours."""
     size = images.shape[1]

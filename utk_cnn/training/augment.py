@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import functools
 
-import cv2
 import numpy as np
 import tensorflow as tf
 
-from utk_cnn.evaluation.corruptions import mask_outline
+from utk_cnn.evaluation.corruptions import lower_face_cover
 from utk_cnn.training.config import AUGMENT_MODES, CONDITION_SHARE
 
 CONDITIONS = ("jpeg", "blur", "noise", "low_resolution", "grayscale", "dim", "mask")
@@ -91,13 +90,6 @@ def random_crop_brightness(images: tf.Tensor, seed: tf.Tensor, pad: float = 0.1,
     return tf.cast(tf.round(tf.clip_by_value(x + shift, 0, 255)), tf.uint8)
 
 
-def _lower_face_cover(size: int) -> np.ndarray:
-    """(size, size, 1) float mask of a face mask's shape over nose tip, mouth and chin, on a chip-framed face."""
-    cover = np.zeros((size, size), np.float32)
-    cv2.fillPoly(cover, [mask_outline(size)], 1.0)
-    return cover[..., None]
-
-
 def random_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = CONDITION_SHARE,
                       extra_masks: int = 0) -> tf.Tensor:
     """`share` of the faces of a batch under one webcam or phone condition, chosen per batch (CONDITIONS).
@@ -111,7 +103,7 @@ def random_conditions(images: tf.Tensor, seed: tf.Tensor, share: float = CONDITI
     u = tf.random.stateless_uniform(tf.stack([n, 3]), seed + 7, 0.0, 1.0)
     which = tf.random.stateless_uniform([], seed + 8, 0, len(CONDITIONS) + extra_masks, dtype=tf.int32)
     x = tf.cast(images, tf.float32)
-    cover = tf.constant(_lower_face_cover(size))
+    cover = tf.constant(lower_face_cover(size))
 
     def jpeg():
         quality = tf.cast(10 + 40 * u[:, 0], tf.int32)

@@ -58,6 +58,19 @@ def build_model(arch: str, image_size: int, inference: bool = False, race_head: 
     return ARCHITECTURES[arch](image_size, inference=inference)
 
 
+def inference_copy(model: keras.Model, arch: str, image_size: int, race_head: bool = False) -> keras.Model:
+    """The trained `model`'s weights in its float32 inference network, without the training-only race head.
+
+    What a run saves: no optimizer state, fast on CPUs without bfloat16, age and gender only.
+    """
+    with precision_policy("float32"):
+        clean = build_model(arch, image_size, inference=True, race_head=race_head)
+    clean.set_weights(model.get_weights())
+    if "race_out" not in clean.output_names:
+        return clean
+    return keras.Model(clean.input, {k: v for k, v in clean.output.items() if k != "race_out"}, name=clean.name)
+
+
 def race_head_architectures() -> list[str]:
     """The networks whose builder takes `race_head`: read from the builders, so no list goes stale."""
     return sorted(name for name, build in ARCHITECTURES.items() if "race_head" in inspect.signature(build).parameters)

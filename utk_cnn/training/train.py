@@ -26,7 +26,7 @@ from utk_cnn.training.config import RESUME_OVERRIDES, TrainConfig
 from utk_cnn.training.data import DataError, decode_records, dedupe, labels, make_dataset, read_records, split_records
 from utk_cnn.training.distill import distilled_targets, teacher_paths
 from utk_cnn.training.export import save_onnx_copy
-from utk_cnn.training.model import build_model, precision_policy
+from utk_cnn.training.model import build_model, inference_copy, precision_policy
 from utk_cnn.training.multiworker import chief_decides, is_chief, is_multiworker, prepare_for_multiworker, sync_with_chief
 from utk_cnn.training.optimization import LearningRateKeeper, compile_model, get_strategy, resolve_precision
 from utk_cnn.training.warm_start import init_path, warm_start
@@ -256,12 +256,8 @@ def _finish(model, cfg: TrainConfig, run: Path, state: dict, test) -> dict:
 
 
 def save_inference_model(model: keras.Model, cfg: TrainConfig, path: Path) -> keras.Model:
-    """A float32 inference copy without optimizer state (or a race head): smaller, fast on CPUs without bfloat16."""
-    with precision_policy("float32"):
-        clean = build_model(cfg.arch, cfg.image_size, inference=True, race_head=bool(cfg.race_weight))
-    clean.set_weights(model.get_weights())
-    if "race_out" in clean.output_names:  # trained as a second task only: the shipped model estimates age and gender
-        clean = keras.Model(clean.input, {k: v for k, v in clean.output.items() if k != "race_out"}, name=clean.name)
+    """The run's float32 inference copy (`model.inference_copy`) saved as `.keras`, with its ONNX copy beside it."""
+    clean = inference_copy(model, cfg.arch, cfg.image_size, race_head=bool(cfg.race_weight))
     with atomic_path(path) as tmp:
         clean.save(tmp)
     save_onnx_copy(clean, path)  # the copy the Predictor serves through onnxruntime, without TensorFlow
