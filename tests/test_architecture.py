@@ -29,3 +29,31 @@ def test_nothing_imports_the_command_line_but_the_entry_point():
 
 def test_live_and_engines_never_reach_training_even_lazily():
     assert not {b for a, b, _ in EDGES if a in ("live", "engines")} & {"training"}
+
+
+def loaded_at_module_level(module: str, seen: set[str] | None = None) -> set[str]:
+    """Every top-level package a utk_cnn module loads as it loads, following utk_cnn's own imports."""
+    import ast
+    seen = set() if seen is None else seen
+    path = Path(__file__).resolve().parent.parent / (module.replace(".", "/") + ".py")
+    if module in seen or not path.exists():
+        return set()
+    seen.add(module)
+    found = set()
+    for node in ast.parse(path.read_text()).body:  # module level only: imports inside functions are lazy
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+        for name in names:
+            found.add(name.split(".")[0])
+            if name.startswith("utk_cnn."):
+                found |= loaded_at_module_level(name, seen)
+    return found
+
+
+@pytest.mark.parametrize("module", ["config", "model", "losses", "optimization", "distill"])
+def test_what_the_gpu_trainer_uses_loads_without_tensorflow(module):
+    assert "tensorflow" not in loaded_at_module_level(f"utk_cnn.training.{module}")
+
+
+def test_the_augmentation_does_load_tensorflow():  # the check above can see an import
+    assert "tensorflow" in loaded_at_module_level("utk_cnn.training.augment")
