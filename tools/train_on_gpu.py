@@ -101,21 +101,29 @@ class Deadline(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def read_faces(folder: Path) -> tuple[np.ndarray, dict]:
-    """Every packed face as uint8 RGB, in pack order, and the labels file's arrays."""
+def read_faces(folder: Path, partial: bool = False) -> tuple[np.ndarray, dict]:
+    """Every packed face as uint8 RGB, in pack order, and the labels file's arrays.
+
+    A missing part is an error, unless `partial` (timing only: the missing faces stay blank).
+    """
     packed = dict(np.load(folder / "labels.npz"))
     size = int(packed["image_size"])
-    images = np.empty((len(packed["age"]), size, size, 3), np.uint8)
+    images = np.zeros((len(packed["age"]), size, size, 3), np.uint8)
+    found = 0
     for part in sorted(folder.glob("faces*.npz")):
         with np.load(part) as chunk:
             blob, start = chunk["blob"], int(chunk["start"])
             offsets = np.concatenate([[0], np.cumsum(chunk["lengths"])])
             for i, (a, b) in enumerate(zip(offsets[:-1], offsets[1:])):
                 images[start + i] = cv2.imdecode(blob[a:b], cv2.IMREAD_COLOR)[..., ::-1]
+            found += len(offsets) - 1
+    if found != len(images) and not partial:
+        raise SystemExit(f"{folder}: {found} of the {len(images)} packed faces found (is a faces*.npz part missing?)")
     return images, packed
 
 
 def training_targets(packed: dict, which: str, teachers: bool, weight: float) -> tuple[slice, dict]:
+    """The rows a set trains on (the twin: the training split, packed first) and their targets by output."""
     n = int(packed["n_train"]) if which == "twin" else len(packed["age"])
     lab = {k: packed[k][:n] for k in ("age", "gender", "race")}
     targets = {"gender_out": lab["gender"].reshape(-1, 1), "age_out": lab["age"].reshape(-1, 1),
@@ -141,10 +149,12 @@ def main(argv=None) -> None:
     parser.add_argument("--steps-per-epoch", type=int, help="fewer steps per epoch (a quick check)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
+    if not args.bench and not args.out:
+        parser.error("--out is required (where the trained model is saved)")
     cfg = TrainConfig(data="", out="", epochs=args.epochs, seed=args.seed,
                       train_on_val=args.set == "refit").resolved()
     keras.utils.set_random_seed(args.seed)
-    images, packed = read_faces(args.faces)
+    images, packed = read_faces(args.faces, partial=bool(args.bench))
     rows, targets = training_targets(packed, args.set, args.teachers, cfg.distill_weight)
     data = Batches(images[rows], targets, cfg.batch_size, args.seed, args.workers)
     steps = args.steps_per_epoch or len(data)
