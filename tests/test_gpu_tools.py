@@ -47,3 +47,16 @@ def test_gpu_schedule_follows_the_library_schedule():
     schedule = WarmupCosine(cfg.learning_rate, cfg.epochs * steps_per_epoch, cfg.warmup_steps, cfg.min_lr_fraction)
     for step in (0, 150, 300, 450, 599):
         assert float(schedule(step)) == pytest.approx(warmup_cosine_lr(cfg, step, steps_per_epoch, 0.0), rel=1e-5, abs=1e-8)
+
+
+def test_packed_parts_never_exceed_their_caps():
+    from pack_faces import parts_within
+    mib = 2**20
+    parts = parts_within([mib // 2] * 7, [1.0, 2.0, 2.0])  # the first part's slack is not lent to the next
+    assert parts == [(0, 2), (2, 6), (6, 7)]
+
+
+def test_faces_that_do_not_fit_the_parts_are_refused():
+    from pack_faces import parts_within
+    with pytest.raises(SystemExit, match="do not fit"):
+        parts_within([2**20] * 4, [1.0, 2.0])

@@ -5,7 +5,7 @@
 REFIT is a `--train-on-val` run and TWIN the same recipe on the training split alone; both
 must be distilled runs (their `teachers.npz` is packed). The faces are decoded and resized
 exactly as `utk-cnn train` does, then stored as JPEG (quality `--quality`) in parts of at
-most `--part-mib` MiB each, so each fits what a remote machine accepts per call. `tools/train_on_gpu.py` reads them.
+most `--part-mib` MiB of JPEG each, so each fits what a remote machine accepts per call. `tools/train_on_gpu.py` reads them.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from utk_cnn.io import atomic_path
 from utk_cnn.training.config import TrainConfig
 from utk_cnn.training.train import load_split
 
@@ -24,6 +25,26 @@ def teachers_of(run: Path, n: int) -> dict:
         if len(saved["gender"]) != n:
             raise ValueError(f"{run}/teachers.npz holds {len(saved['gender'])} faces, the run's split {n}")
         return {"age_dist": saved["age_dist"].astype(np.float16), "gender": saved["gender"].astype(np.float32)}
+
+
+def parts_within(lengths: list[int], caps_mib: list[float]) -> list[tuple[int, int]]:
+    """(start, stop) of consecutive parts, each holding at most its cap of bytes; an error if they cannot."""
+    bounds, start, used = [], 0, 0
+    for i, length in enumerate(lengths):
+        if used + length > caps_mib[len(bounds)] * 2**20:
+            bounds.append((start, i))
+            start, used = i, 0
+            if len(bounds) == len(caps_mib):
+                raise SystemExit(f"{sum(lengths) / 2**20:.1f} MiB of faces do not fit parts of "
+                                 f"{','.join(map(str, caps_mib))} MiB")
+        used += length
+    return [*bounds, (start, len(lengths))]
+
+
+def save(path: Path, compress: bool = False, **arrays) -> None:
+    """An .npz written atomically (JPEG bytes gain nothing from compression; labels and outputs do)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        (np.savez_compressed if compress else np.savez)(handle, **arrays)
 
 
 def main(argv=None) -> None:
@@ -38,6 +59,9 @@ def main(argv=None) -> None:
     twin_cfg = TrainConfig.load(args.twin / "config.json").resolved()
     if not refit_cfg.train_on_val or twin_cfg.train_on_val:
         raise SystemExit("--refit must be a --train-on-val run and --twin a run on the training split")
+    split = (refit_cfg.split_seed, refit_cfg.val_fraction, refit_cfg.test_fraction)
+    if split != (twin_cfg.split_seed, twin_cfg.val_fraction, twin_cfg.test_fraction):
+        raise SystemExit("--refit and --twin were trained on different splits")
     if refit_cfg.dedupe_train:
         raise SystemExit("the refit deduplicated its faces, so its training split is not its first faces")
     arrays = load_split(refit_cfg)
@@ -46,22 +70,18 @@ def main(argv=None) -> None:
     refit_t, twin_t = teachers_of(args.refit, len(images)), teachers_of(args.twin, n_train)
     encoded = [cv2.imencode(".jpg", face[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, args.quality])[1].tobytes()
                for face in images]
-    args.out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out / "labels.npz", age=lab["age"], gender=lab["gender"], race=lab["race"],
-                        n_train=n_train, image_size=refit_cfg.image_size,
-                        refit_age_dist=refit_t["age_dist"], refit_gender=refit_t["gender"],
-                        twin_age_dist=twin_t["age_dist"], twin_gender=twin_t["gender"])
-    caps = [float(c) * 2**20 for c in args.part_mib.split(",")]
-    sizes = np.cumsum([len(c) for c in encoded])
-    if sizes[-1] > sum(caps):
-        raise SystemExit(f"{sizes[-1] / 2**20:.1f} MiB of faces do not fit parts of {args.part_mib} MiB")
-    bounds = [0, *(int(np.searchsorted(sizes, cap, side="right")) for cap in np.cumsum(caps)[:-1]), len(encoded)]
-    for part, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+    save(args.out / "labels.npz", compress=True, age=lab["age"], gender=lab["gender"], race=lab["race"],
+         n_train=n_train, image_size=refit_cfg.image_size,
+         refit_age_dist=refit_t["age_dist"], refit_gender=refit_t["gender"],
+         twin_age_dist=twin_t["age_dist"], twin_gender=twin_t["gender"])
+    caps = [float(c) for c in args.part_mib.split(",")]
+    parts = parts_within([len(c) for c in encoded], caps)
+    for part, (start, stop) in enumerate(parts):
         chunk = encoded[start:stop]
-        np.savez(args.out / f"faces{part}.npz", start=start,
-                 lengths=np.array([len(c) for c in chunk]), blob=np.frombuffer(b"".join(chunk), np.uint8))
+        save(args.out / f"faces{part}.npz", start=start,
+             lengths=np.array([len(c) for c in chunk]), blob=np.frombuffer(b"".join(chunk), np.uint8))
     total = sum(len(c) for c in encoded)
-    print(f"{len(images)} faces ({n_train} training split), {total / 2**20:.1f} MiB of JPEG in {len(caps)} parts")
+    print(f"{len(images)} faces ({n_train} training split), {total / 2**20:.1f} MiB of JPEG in {len(parts)} parts")
 
 
 if __name__ == "__main__":
