@@ -29,7 +29,7 @@ def face_crop(side: int) -> np.ndarray:
     return cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA)
 
 
-def group_photo(sides=(28, 36, 44, 56, 64, 72), size=(1280, 720)) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+def group_photo(sides=(32, 36, 44, 56, 64, 72), size=(1280, 720)) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
     """A 1280x720 group photo: her face at each of `sides` px in a row on a grey wall; and each (x, y, side)."""
     width, height = size
     canvas = np.full((height, width, 3), 120, np.uint8)

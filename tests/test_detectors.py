@@ -140,3 +140,19 @@ def test_the_shipped_yunet_runs_at_any_size_whose_sides_are_multiples_of_32():
 def test_an_unknown_yunet_engine_is_refused_by_name():
     with pytest.raises(ValueError, match="unknown YuNet engine 'cuda'"):
         yunet.YunetDetector(engine="cuda")
+
+
+def _candidate(size: float, score: float) -> np.ndarray:
+    row = np.zeros((1, 15), np.float32)
+    row[0, :4], row[0, 4:14], row[0, 14] = (100, 100, size, size), 100 + size / 2, score
+    return row
+
+
+@pytest.mark.parametrize("size, looked_again", [(12, False), (30, True)])
+def test_only_unsure_candidates_of_min_unsure_px_or_more_get_a_second_look(monkeypatch, size, looked_again):
+    detector = make_detector("yunet", max_side=320, min_unsure=16)
+    looks = []
+    monkeypatch.setattr(detector, "_find", lambda image: _candidate(size, 0.3))
+    monkeypatch.setattr(detector, "_second_look", lambda image, face: looks.append(face))
+    detector.detect(np.zeros((240, 320, 3), np.uint8))
+    assert bool(looks) == looked_again
