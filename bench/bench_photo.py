@@ -77,10 +77,9 @@ def compared(photo: np.ndarray, threads: int, calls: int, setting: str) -> dict:
     times = {key: [] for key in detectors}
     for block in range(-2, max(1, calls // 5)):  # two blocks of warm-up
         for key, detector in detectors.items():
-            predictor._detectors[predictor.detector_name] = detector
             for _ in range(5):
                 t = time.perf_counter()
-                predictor.predict_image(photo)
+                predictor.predict_image(photo, detector=detector)
                 if block >= 0:
                     times[key].append(time.perf_counter() - t)
     return {"model": "utk-cnn", "threads": threads, "alternating": True,

@@ -130,6 +130,13 @@ def test_predict_image_returns_one_entry_per_face(predictor):
     assert face["age_range"][0] <= face["age"] <= face["age_range"][1]
 
 
+def test_a_detector_with_its_own_settings_can_be_given(trained_run):
+    from utk_cnn.faces.detectors import make_detector
+    finder = make_detector("yunet", max_side=320)
+    predictor = Predictor.load(trained_run, detector=finder)
+    assert predictor.detector() is finder and len(predictor.predict_image(grace_hopper())) == 1
+
+
 def test_predict_image_accepts_grayscale(predictor):
     gray = cv2.cvtColor(grace_hopper(), cv2.COLOR_RGB2GRAY)
     assert len(predictor.predict_image(gray)) == 1

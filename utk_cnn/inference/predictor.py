@@ -126,6 +126,9 @@ class Predictor:
              threads: int | None = None, runtime: str | None = None) -> "Predictor":
         """`threads`: cores one call may use (None: up to 4); 1 suits a server answering many at once.
 
+        `detector`: a name in `utk_cnn.faces.detectors.DETECTORS`, or a detector made with options
+        of its own (`make_detector("yunet", min_unsure=0)`).
+
         `runtime`: one of `utk_cnn.inference.runtimes.RUNTIMES`; by default the ONNX copy where there is a
         current one, else Keras.
         """
@@ -178,9 +181,14 @@ class Predictor:
         return [AgeGender(float(a), float(p), None if np.isnan(lo) else (float(lo), float(hi)))
                 for a, p, lo, hi in zip(est.age, est.p_female, est.age_low, est.age_high)]
 
-    def detector(self, name: str | None = None):
-        """The named face detector, built on first use (MTCNN takes seconds to build) and kept."""
+    def detector(self, name=None):
+        """The named face detector, built on first use (MTCNN takes seconds to build) and kept.
+
+        A detector object (from `make_detector` with options of its own) is used as it is.
+        """
         name = name or self.detector_name
+        if not isinstance(name, str):
+            return name
         if name not in self._detectors:
             self._detectors[name] = make_detector(name, threads=self.threads)
         return self._detectors[name]
