@@ -113,7 +113,7 @@ class Predictor:
 
     faces_per_call = 256
 
-    def __init__(self, runner, path: Path | None = None, tta: str = "flip", detector: str = DEFAULT_DETECTOR,
+    def __init__(self, runner, path: Path | None = None, tta: str = "flip", detector=DEFAULT_DETECTOR,
                  calibration: Calibration | None = None, threads: int | None = None):
         self.runner, self.path, self.tta, self.threads = runner, path, check_tta(tta), threads
         self.calibration = calibration or Calibration()
@@ -122,7 +122,7 @@ class Predictor:
         self._keys = ["age_dist" if "age_dist" in runner.output_names else "age_out", "gender_out"]
 
     @classmethod
-    def load(cls, path: str | Path | None = None, tta: str = "flip", detector: str = DEFAULT_DETECTOR,
+    def load(cls, path: str | Path | None = None, tta: str = "flip", detector=DEFAULT_DETECTOR,
              threads: int | None = None, runtime: str | None = None) -> "Predictor":
         """`threads`: cores one call may use (None: up to 4); 1 suits a server answering many at once.
 
@@ -193,7 +193,7 @@ class Predictor:
             self._detectors[name] = make_detector(name, threads=self.threads)
         return self._detectors[name]
 
-    def faces_and_crops(self, image: np.ndarray, detector: str | None = None) -> tuple[list, np.ndarray]:
+    def faces_and_crops(self, image: np.ndarray, detector=None) -> tuple[list, np.ndarray]:
         """The faces a detector finds in a photo, and each one aligned as a UTKFace chip (N, 200, 200, 3)."""
         image = to_rgb_uint8(image)
         finder = self.detector(detector)
@@ -202,7 +202,7 @@ class Predictor:
             return [], np.zeros((0, CHIP_SIZE, CHIP_SIZE, 3), np.uint8)
         return faces, np.stack([align_face(image, face, finder.chip_landmarks) for face in faces])
 
-    def predict_image(self, image: np.ndarray, detector: str | None = None) -> list[dict]:
+    def predict_image(self, image: np.ndarray, detector=None) -> list[dict]:
         """One entry per face found in a photo: box, age and its 80% range, gender and both confidences."""
         faces, crops = self.faces_and_crops(image, detector)
         if not faces:
