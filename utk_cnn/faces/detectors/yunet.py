@@ -11,7 +11,9 @@ small pyramid: at up to `max_side` for the small faces, then at `coarse_step` of
 size. Each scale keeps the faces of the sizes it sees well (the bands overlap by a quarter),
 and overlaps are merged. A 640x480 photo is searched at 640 and 160 px, a 1280x720 one at
 1280 and 320, a 320x240 webcam frame once. A whole step of 4 keeps OpenCV's area resizing
-on its fast path (0.08 ms from 640 to 160 px, 0.8 ms to 192).
+on its fast path (0.08 ms from 640 to 160 px, 0.8 ms to 192). Small or unsure faces then get
+a second look in an enlarged crop around them; unsure ones under `min_unsure` px are dropped
+without one.
 """
 from __future__ import annotations
 
@@ -140,8 +142,7 @@ class YunetDetector:
             lower = OVERLAP * self.largest_reliable(sides[i - 1], long) if i else 0.0
             faces += [f for f in found if lower < max(f.box[2:]) <= upper]
         faces = sorted(suppress_overlaps(faces, self.nms_threshold), key=lambda f: -f.confidence)[:self.max_candidates]
-        faces = [f for f in faces if self._worth_a_look(f)]
-        faces = [self._second_look(image, f) if self._doubtful(f) else f for f in faces]
+        faces = [self._second_look(image, f) if self._doubtful(f) else f for f in faces if self._worth_a_look(f)]
         faces = [f for f in faces if f is not None and f.confidence >= self.score_threshold]
         faces = suppress_overlaps(faces, self.nms_threshold)  # a second look can land on a face already found
         return sorted((_clipped(f, image.shape) for f in faces), key=lambda f: -f.confidence)
