@@ -154,6 +154,7 @@ def main(argv=None) -> None:
     cfg = TrainConfig(data="", out="", epochs=args.epochs, seed=args.seed,
                       train_on_val=args.set == "refit").resolved()
     keras.utils.set_random_seed(args.seed)
+    cv2.setNumThreads(1)  # the loader's threads, and other runs beside this one, share the cores
     images, packed = read_faces(args.faces, partial=bool(args.bench))
     rows, targets = training_targets(packed, args.set, args.teachers, cfg.distill_weight)
     data = Batches(images[rows], targets, cfg.batch_size, args.seed, args.workers)
