@@ -35,18 +35,21 @@ wait
 tail -qn1 "$LOGS"/bench*.log | tee "$LOGS/bench.txt"
 USED=$(( $(date +%s) - START ))
 
-# 2. epochs: the slowest rate over the time left, less 60 s to compile and save, at 290 steps
-#    an epoch (a refit's), with 5% to spare
-E=$($PY - "$BUDGET" "$USED" "$i" "$LOGS/bench.txt" <<'EOF'
+# 2. epochs: the slowest rate over the time left, less 60 s to compile and save, at a
+#    refit's steps an epoch (all packed faces, batch 64), with 5% to spare
+E=$($PY - "$BUDGET" "$USED" "$i" "$LOGS/bench.txt" "$FACES" <<'EOF'
 import json, sys
-budget, used, runs, path = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+import numpy as np
+budget, used, runs, path, faces = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+with np.load(f"{faces}/labels.npz") as packed:
+    steps = len(packed["age"]) // 64
 rates = []
 for line in open(path):
     try:
         rates.append(json.loads(line)["steps_per_s"])
     except (ValueError, KeyError):
         pass
-print(0 if len(rates) < runs else max(0, min(400, int(0.95 * (budget - used - 60) * min(rates) / 290))))
+print(0 if len(rates) < runs else max(0, min(400, int(0.95 * (budget - used - 60) * min(rates) / steps))))
 EOF
 )
 [ -n "$SMOKE" ] && E=4
@@ -61,6 +64,9 @@ for run in $RUNS; do
   $T --set ${run%:*} --seed ${run#*:} --epochs $E --deadline-s $DL $SMALL \
      --out "$OUT/${run%:*}_s${run#*:}.keras" > "$LOGS/run$i.log" 2>&1 &
 done
+if [ -z "$SMOKE" ] && command -v nvidia-smi > /dev/null; then  # how busy the GPU is, once they all train
+  sleep 60; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
+fi
 wait
 { cat "$LOGS/bench.txt"; echo "every run: $E epochs, deadline $DL s"
   i=0; for run in $RUNS; do i=$((i + 1)); echo "== $run"; grep -v "^[WIE][0-9]\{4\} " "$LOGS/run$i.log"; done

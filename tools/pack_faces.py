@@ -5,8 +5,8 @@
 REFIT is a `--train-on-val` run and TWIN the same recipe on the training split alone; both
 must be distilled runs (their `teachers.npz` is packed). The faces are decoded and resized
 exactly as `utk-cnn train` does, then stored as JPEG (quality `--quality`, optimised Huffman
-tables) in parts of at
-most `--part-mib` MiB of JPEG each, so each fits what a remote machine accepts per call. `tools/train_on_gpu.py` reads them.
+tables) in parts of at most `--part-mib` MiB of JPEG each, so each fits what a remote machine
+accepts per call. `tools/train_on_gpu.py` reads them.
 """
 from __future__ import annotations
 
