@@ -6,8 +6,9 @@
 #
 # FACES: what tools/pack_faces.py wrote. BUDGET: seconds the whole script may take (it stops
 # 15 s short). RUNS: SET:SEED pairs, all trained with the packed teachers' outputs. OUT: where
-# SET_sSEED.keras and train.log go. WHEELS: a folder of wheels to install first (keras where
-# the machine lacks it). PY: the python to use. SMOKE=1: a few steps only, to check on a CPU.
+# SET_sSEED.keras and train.log go. EPOCHS: a fixed schedule instead (no speed measured), to
+# add seeds to runs already trained at that length. WHEELS: a folder of wheels to install
+# first (keras where the machine lacks it). PY: the python to use. SMOKE=1: a few steps only, to check on a CPU.
 set -o pipefail
 START=$(date +%s)
 PY=${PY:-python3}
@@ -26,13 +27,14 @@ T="$PY tools/train_on_gpu.py --faces ${FACES:?FACES: the packed faces folder} --
 BENCH=160; SMALL=""
 [ -n "$SMOKE" ] && { BENCH=16; SMALL="--steps-per-epoch 3"; }
 
-# 1. speed, all runs at once, as they will train
+# 1. speed, all runs at once, as they will train (skipped for a fixed EPOCHS)
 i=0
 for run in $RUNS; do
-  i=$((i + 1)); $T --set ${run%:*} --seed ${run#*:} --bench $BENCH > "$LOGS/bench$i.log" 2>&1 &
+  i=$((i + 1)); [ -n "$EPOCHS" ] && continue
+  $T --set ${run%:*} --seed ${run#*:} --bench $BENCH > "$LOGS/bench$i.log" 2>&1 &
 done
 wait
-tail -qn1 "$LOGS"/bench*.log | tee "$LOGS/bench.txt"
+[ -n "$EPOCHS" ] && : > "$LOGS/bench.txt" || tail -qn1 "$LOGS"/bench*.log | tee "$LOGS/bench.txt"
 USED=$(( $(date +%s) - START ))
 
 # 2. epochs: the slowest rate over the time left, less 60 s to compile and save, at a
@@ -52,6 +54,7 @@ for line in open(path):
 print(0 if len(rates) < runs else max(0, min(400, int(0.95 * (budget - used - 60) * min(rates) / steps))))
 EOF
 )
+[ -n "$EPOCHS" ] && E=$EPOCHS
 [ -n "$SMOKE" ] && E=4
 echo "measured in $USED s; every run: $E epochs"
 [ "$E" -ge 10 ] || [ -n "$SMOKE" ] || { echo "too slow for a useful run (E=$E):"; tail -20 "$LOGS/bench1.log"; exit 5; }
