@@ -60,3 +60,12 @@ def test_faces_that_do_not_fit_the_parts_are_refused():
     from pack_faces import parts_within
     with pytest.raises(SystemExit, match="do not fit"):
         parts_within([2**20] * 4, [1.0, 2.0])
+
+
+def test_history_is_read_from_the_log_section_of_one_run():
+    from history_from_log import read_history
+    log = ["== twin:0", "Epoch 1/2", "258/258 - 19s - 74ms/step - age_out_mae: 14.9 - loss: 27.1",
+           "== refit:0", "Epoch 1/2", "290/290 - 19s - 66ms/step - age_out_mae: 14.5 - loss: 26.5",
+           "Epoch 2/2", "290/290 - 3s - 10ms/step - age_out_mae: 10.8 - loss: 2.0e-1"]
+    assert read_history(log, "refit:0") == {"age_out_mae": [14.5, 10.8], "loss": [26.5, 0.2]}
+    assert read_history(log, "1") == {"age_out_mae": [14.9], "loss": [27.1]}

@@ -24,6 +24,7 @@ from keras import ops
 from numpy_augment import robust_wide
 
 from utk_cnn.evaluation.corruptions import lower_face_cover
+from utk_cnn.io import write_json
 from utk_cnn.training.config import TrainConfig
 from utk_cnn.training.distill import soft_targets
 from utk_cnn.training.model import build_model, inference_copy
@@ -176,6 +177,7 @@ def main(argv=None) -> None:
     history = model.fit(data, epochs=cfg.epochs, steps_per_epoch=args.steps_per_epoch, verbose=2, callbacks=callbacks)
     # Its ONNX copy is made where TensorFlow is (`utk-cnn export`).
     inference_copy(model, cfg.arch, cfg.image_size, race_head=True).save(args.out)
+    write_json(args.out.with_suffix(".history.json"), {k: [float(x) for x in v] for k, v in history.history.items()})
     last = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
     print(json.dumps({"out": str(args.out), "epochs": cfg.epochs, "steps_per_epoch": steps,
                       "minutes": round((time.time() - t0) / 60, 2), "last_epoch": last}), flush=True)
