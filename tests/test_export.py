@@ -45,6 +45,14 @@ def test_the_shipped_onnx_copy_is_made_from_the_shipped_keras_file():
         np.testing.assert_allclose(onnx[key], keras[key], atol=1e-4)
 
 
+def test_an_onnx_file_exported_beside_its_model_is_served_as_its_copy(trained_run, tmp_path):
+    from utk_cnn.inference.runtimes import current_copy
+    source = tmp_path / "model.keras"
+    source.write_bytes((trained_run / "model.keras").read_bytes())
+    assert main(["export", "--model", str(source), "--format", "onnx", "--out", str(tmp_path / "model.onnx")]) == 0
+    assert current_copy(source, ".onnx") == tmp_path / "model.onnx"
+
+
 def test_export_refuses_to_overwrite(trained_run, tmp_path, capsys):
     assert main(["export", "--model", str(trained_run), "--format", "savedmodel", "--out", str(tmp_path)]) == 2
     assert "already exists" in capsys.readouterr().err

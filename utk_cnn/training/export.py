@@ -76,6 +76,8 @@ def export_model(model_path=None, fmt: str = "onnx", out: str | Path = "export")
     if fmt in ("onnx", "tflite"):
         with atomic_path(out) as tmp_file:
             tmp_file.write_bytes(onnx_bytes(model) if fmt == "onnx" else tflite_bytes(model))
+        if fmt == "onnx" and out.resolve() == copy_path(source, ".onnx").resolve():
+            write_note(out, source)  # exported in place: predictions serve it as the current copy
         return out
     if out.exists():
         raise FileExistsError(f"{out} already exists; choose another --out")
