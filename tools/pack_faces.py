@@ -3,7 +3,9 @@
     python tools/pack_faces.py --refit runs/REFIT --twin runs/TWIN --out .device/faces --part-mib 16,22,22
 
 REFIT is a `--train-on-val` run and TWIN the same recipe on the training split alone; both
-must be distilled runs (their `teachers.npz` is packed). The faces are decoded and resized
+must be distilled runs (their `teachers.npz` is packed), unless `--twin-teachers` and
+`--refit-teachers` name other teachers, whose outputs are then predicted here (the twin's must
+not have trained on validation faces). The faces are decoded and resized
 exactly as `utk-cnn train` does, then stored as JPEG (quality `--quality`, optimised Huffman
 tables) in parts of at most `--part-mib` MiB of JPEG each, so each fits what a remote machine
 accepts per call. `tools/train_on_gpu.py` reads them.
@@ -18,10 +20,16 @@ import numpy as np
 
 from utk_cnn.io import atomic_path
 from utk_cnn.training.config import TrainConfig
+from utk_cnn.training.distill import teacher_outputs, unseen_faces_kept
 from utk_cnn.training.train import load_split
 
 
-def teachers_of(run: Path, n: int) -> dict:
+def teachers_of(run: Path, n: int, cfg: TrainConfig, teachers: list[str] | None, images: np.ndarray) -> dict:
+    """The teachers' outputs for a run's first n faces: predicted now by `teachers`, or the run's teachers.npz."""
+    if teachers:
+        checked = [unseen_faces_kept(cfg, teacher) for teacher in teachers]
+        taught = teacher_outputs(checked, images[:n])
+        return {"age_dist": taught["age_dist"].astype(np.float16), "gender": taught["gender"].astype(np.float32)}
     with np.load(run / "teachers.npz") as saved:
         if len(saved["gender"]) != n:
             raise ValueError(f"{run}/teachers.npz holds {len(saved['gender'])} faces, the run's split {n}")
@@ -55,6 +63,8 @@ def main(argv=None) -> None:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--part-mib", default="16,22,22", help="the most MiB of JPEG per part, comma-separated")
     parser.add_argument("--quality", type=int, default=92)
+    parser.add_argument("--twin-teachers", nargs="+", help="runs whose outputs teach the twin (default: its own)")
+    parser.add_argument("--refit-teachers", nargs="+", help="runs whose outputs teach the refit (default: its own)")
     args = parser.parse_args(argv)
     refit_cfg = TrainConfig.load(args.refit / "config.json").resolved()
     twin_cfg = TrainConfig.load(args.twin / "config.json").resolved()
@@ -68,7 +78,8 @@ def main(argv=None) -> None:
     arrays = load_split(refit_cfg)
     images, lab = arrays["train"]
     n_train = len(images) - len(arrays["val"][0])  # a refit trains on the training split, then validation
-    refit_t, twin_t = teachers_of(args.refit, len(images)), teachers_of(args.twin, n_train)
+    refit_t = teachers_of(args.refit, len(images), refit_cfg, args.refit_teachers, images)
+    twin_t = teachers_of(args.twin, n_train, twin_cfg, args.twin_teachers, images)
     # Optimised Huffman tables: the same pixels as plain JPEG at this quality, about 11% fewer bytes
     params = [cv2.IMWRITE_JPEG_QUALITY, args.quality, cv2.IMWRITE_JPEG_OPTIMIZE, 1]
     encoded = [cv2.imencode(".jpg", face[..., ::-1], params)[1].tobytes() for face in images]
