@@ -1,9 +1,10 @@
-"""The history.json and curves.png of a run whose only record is its Keras log (verbose=2).
+"""The history.json and curves.png of a GPU run, from its Keras log (verbose=2) or its history file.
 
     python tools/history_from_log.py --log train.log --run 2 --out runs/gpu_refit97_s0 --refit
+    python tools/history_from_log.py --log refit_s0.history.json --out runs/REFIT --refit
 
 tools/gpu_runs.sh writes one log for several runs, each after a line `== RUN`; `--run` picks one
-(its name, or its place counting from 1).
+(its name, or its place counting from 1). tools/train_on_gpu.py also writes `NAME.history.json`.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import re
 from pathlib import Path
 
 from utk_cnn.evaluation.plots import plot_curves
-from utk_cnn.io import write_json
+from utk_cnn.io import read_json, write_json
 
 METRIC = re.compile(r"(\w+): (-?[\d.]+(?:e-?\d+)?)")
 
@@ -41,7 +42,10 @@ def main(argv=None) -> None:
     parser.add_argument("--refit", action="store_true", help="the run trained on its validation faces too")
     parser.add_argument("--title", default="")
     args = parser.parse_args(argv)
-    history = read_history(args.log.read_text().splitlines(), args.run)
+    if args.log.suffix == ".json":
+        history = read_json(args.log)
+    else:
+        history = read_history(args.log.read_text().splitlines(), args.run)
     write_json(args.out / "history.json", history)
     plot_curves(history, args.out / "curves.png", title=args.title, refit=args.refit)
     print(f"{len(history['loss'])} epochs -> {args.out}/history.json, curves.png")
