@@ -14,7 +14,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter off stderr, if it comes
 
-__version__ = "0.13.0"
+__version__ = "0.14.0"
 
 PUBLIC = {  # name -> the module that defines it
     "Predictor": "utk_cnn.inference.predictor",
