@@ -8,7 +8,8 @@
 # 15 s short). RUNS: SET:SEED pairs, all trained with the packed teachers' outputs. OUT: where
 # SET_sSEED.keras and train.log go. EPOCHS: a fixed schedule instead (no speed measured), to
 # add seeds to runs already trained at that length. WHEELS: a folder of wheels to install
-# first (keras where the machine lacks it). PY: the python to use. SMOKE=1: a few steps only, to check on a CPU.
+# first (keras where the machine lacks it). PY: the python to use. SMOKE=1: a few steps only,
+# to check on a CPU.
 set -o pipefail
 START=$(date +%s)
 PY=${PY:-python3}

@@ -5,10 +5,10 @@
 REFIT is a `--train-on-val` run and TWIN the same recipe on the training split alone; both
 must be distilled runs (their `teachers.npz` is packed), unless `--twin-teachers` and
 `--refit-teachers` name other teachers, whose outputs are then predicted here (the twin's must
-not have trained on validation faces). The faces are decoded and resized
-exactly as `utk-cnn train` does, then stored as JPEG (quality `--quality`, optimised Huffman
-tables) in parts of at most `--part-mib` MiB of JPEG each, so each fits what a remote machine
-accepts per call. `tools/train_on_gpu.py` reads them.
+not have trained on validation faces). The faces are decoded and resized exactly as `utk-cnn
+train` does, then stored as JPEG (quality `--quality`, optimised Huffman tables) in parts of
+at most `--part-mib` MiB of JPEG each, so each fits what a remote machine accepts per call.
+`tools/train_on_gpu.py` reads them.
 """
 from __future__ import annotations
 
