@@ -28,19 +28,21 @@ T="$PY tools/train_on_gpu.py --faces ${FACES:?FACES: the packed faces folder} --
 BENCH=160; SMALL=""
 [ -n "$SMOKE" ] && { BENCH=16; SMALL="--steps-per-epoch 3"; }
 
-# 1. speed, all runs at once, as they will train (skipped for a fixed EPOCHS)
+# 1. speed, all runs at once, as they will train (nothing to measure for a fixed EPOCHS)
 i=0
-for run in $RUNS; do
-  i=$((i + 1)); [ -n "$EPOCHS" ] && continue
-  $T --set ${run%:*} --seed ${run#*:} --bench $BENCH > "$LOGS/bench$i.log" 2>&1 &
-done
-wait
-[ -n "$EPOCHS" ] && : > "$LOGS/bench.txt" || tail -qn1 "$LOGS"/bench*.log | tee "$LOGS/bench.txt"
-USED=$(( $(date +%s) - START ))
+if [ -n "$EPOCHS" ]; then
+  : > "$LOGS/bench.txt"; USED=$(( $(date +%s) - START )); E=$EPOCHS
+else
+  for run in $RUNS; do
+    i=$((i + 1)); $T --set ${run%:*} --seed ${run#*:} --bench $BENCH > "$LOGS/bench$i.log" 2>&1 &
+  done
+  wait
+  tail -qn1 "$LOGS"/bench*.log | tee "$LOGS/bench.txt"
+  USED=$(( $(date +%s) - START ))
 
-# 2. epochs: the slowest rate over the time left, less 60 s to compile and save, at a
-#    refit's steps an epoch (all packed faces, batch 64), with 5% to spare
-E=$($PY - "$BUDGET" "$USED" "$i" "$LOGS/bench.txt" "$FACES" <<'EOF'
+  # 2. epochs: the slowest rate over the time left, less 60 s to compile and save, at a
+  #    refit's steps an epoch (all packed faces, batch 64), with 5% to spare
+  E=$($PY - "$BUDGET" "$USED" "$i" "$LOGS/bench.txt" "$FACES" <<'EOF'
 import json, sys
 import numpy as np
 budget, used, runs, path, faces = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -54,8 +56,8 @@ for line in open(path):
         pass
 print(0 if len(rates) < runs else max(0, min(400, int(0.95 * (budget - used - 60) * min(rates) / steps))))
 EOF
-)
-[ -n "$EPOCHS" ] && E=$EPOCHS
+  )
+fi
 [ -n "$SMOKE" ] && E=4
 echo "measured in $USED s; every run: $E epochs"
 [ "$E" -ge 10 ] || [ -n "$SMOKE" ] || { echo "too slow for a useful run (E=$E):"; tail -20 "$LOGS/bench1.log"; exit 5; }

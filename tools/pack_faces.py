@@ -27,13 +27,13 @@ from utk_cnn.training.train import load_split
 def teachers_of(run: Path, n: int, cfg: TrainConfig, teachers: list[str] | None, images: np.ndarray) -> dict:
     """The teachers' outputs for a run's first n faces: predicted now by `teachers`, or the run's teachers.npz."""
     if teachers:
-        checked = [unseen_faces_kept(cfg, teacher) for teacher in teachers]
-        taught = teacher_outputs(checked, images[:n])
-        return {"age_dist": taught["age_dist"].astype(np.float16), "gender": taught["gender"].astype(np.float32)}
-    with np.load(run / "teachers.npz") as saved:
-        if len(saved["gender"]) != n:
-            raise ValueError(f"{run}/teachers.npz holds {len(saved['gender'])} faces, the run's split {n}")
-        return {"age_dist": saved["age_dist"].astype(np.float16), "gender": saved["gender"].astype(np.float32)}
+        taught = teacher_outputs([unseen_faces_kept(cfg, teacher) for teacher in teachers], images[:n])
+    else:
+        with np.load(run / "teachers.npz") as saved:
+            taught = {"age_dist": saved["age_dist"], "gender": saved["gender"]}
+        if len(taught["gender"]) != n:
+            raise ValueError(f"{run}/teachers.npz holds {len(taught['gender'])} faces, the run's split {n}")
+    return {"age_dist": taught["age_dist"].astype(np.float16), "gender": taught["gender"].astype(np.float32)}
 
 
 def parts_within(lengths: list[int], caps_mib: list[float]) -> list[tuple[int, int]]:
